@@ -1,0 +1,12 @@
+package dev.demucs.core;
+
+/** A model file (or named model) does not exist or cannot be read. */
+public class ModelNotFoundException extends DemucsException {
+    public ModelNotFoundException(String message) {
+        super(message);
+    }
+
+    public ModelNotFoundException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

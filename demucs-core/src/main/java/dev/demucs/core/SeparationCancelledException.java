@@ -1,0 +1,12 @@
+package dev.demucs.core;
+
+/** A separation was stopped through its {@link Cancellation} before it completed. */
+public class SeparationCancelledException extends DemucsException {
+    public SeparationCancelledException(String message) {
+        super(message);
+    }
+
+    public SeparationCancelledException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
