@@ -1,0 +1,306 @@
+package dev.demucs.models;
+
+import dev.demucs.core.InvalidModelException;
+import dev.demucs.core.ModelNotFoundException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URLConnection;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Streams one registry file into the cache: resumes a partial file with an HTTP Range request,
+ * hashes while writing, and moves the file to its content-addressed name only when its SHA-256
+ * matches. The caller holds the cache lock for the file.
+ */
+final class Downloader {
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final int BUFFER_BYTES = 1 << 16;
+
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final int maxAttempts;
+
+    Downloader(Duration connectTimeout, Duration readTimeout, int maxAttempts) {
+        this.connectTimeout = connectTimeout;
+        this.readTimeout = readTimeout;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** A transfer that failed in a way worth retrying (resuming from what is on disk). */
+    private static final class TransientFailure extends Exception {
+        TransientFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Downloads {@code file} via {@code part} and returns the verified file, renamed to
+     * {@code targetFor.apply(sha256)}.
+     */
+    Path download(String model, RegistryFile file, Path part, java.util.function.Function<String, Path> targetFor,
+                  DownloadListener listener) {
+        String lastReason = null;
+        boolean freshRetryUsed = false;
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            try {
+                Transfer t = transfer(model, file, part, listener);
+                String sha = t.sha256();
+                if (!file.matches(sha) || (file.sizeBytes() >= 0 && Files.size(part) != file.sizeBytes())) {
+                    long size = Files.size(part);
+                    Files.deleteIfExists(part);
+                    if (t.resumed() && !freshRetryUsed) {
+                        // The resumed part may have come from an older copy of the file: retry from zero once.
+                        freshRetryUsed = true;
+                        attempt--;
+                        continue;
+                    }
+                    throw new InvalidModelException("download of " + file.fileName() + " (model " + model + ") from "
+                            + file.url() + " is corrupt: SHA-256 " + sha + " (" + size + " bytes) does not match the expected "
+                            + file.expectedHashText() + (file.sizeBytes() >= 0 ? " (" + file.sizeBytes() + " bytes)" : "")
+                            + "; nothing was kept in the cache");
+                }
+                Path target = targetFor.apply(sha);
+                Files.createDirectories(target.getParent());
+                try {
+                    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return target;
+            } catch (TransientFailure e) {
+                lastReason = e.getMessage();
+                if (attempt < maxAttempts) {
+                    sleep(250L * attempt);
+                }
+            } catch (IOException e) {
+                throw new ModelNotFoundException("cannot store " + file.fileName() + " in the model cache: " + e, e);
+            }
+        }
+        throw new ModelNotFoundException("download of " + file.fileName() + " (model " + model + ") from " + file.url()
+                + " failed after " + maxAttempts + " attempt" + (maxAttempts == 1 ? "" : "s") + ": " + lastReason
+                + "; the partial file is kept and the next fetch resumes it");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelNotFoundException("download interrupted", e);
+        }
+    }
+
+    /** The outcome of one attempt: the part file's SHA-256 and whether it continued earlier bytes. */
+    private record Transfer(String sha256, boolean resumed) {
+    }
+
+    /** One attempt; returns the SHA-256 of the complete part file. */
+    private Transfer transfer(String model, RegistryFile file, Path part, DownloadListener listener)
+            throws TransientFailure, IOException {
+        Files.createDirectories(part.getParent());
+        long have = Files.exists(part) ? Files.size(part) : 0;
+        URLConnection conn;
+        try {
+            conn = file.url().toURL().openConnection();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelNotFoundException("cannot open " + file.url() + " for model " + model + ": " + e, e);
+        }
+        conn.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        conn.setReadTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
+        conn.setUseCaches(false);
+        long total = -1;
+        boolean append = false;
+        try {
+            if (conn instanceof HttpURLConnection http) {
+                http.setInstanceFollowRedirects(true);
+                http.setRequestProperty("User-Agent", "demucs-jvm");
+                http.setRequestProperty("Accept-Encoding", "identity");
+                if (have > 0) {
+                    http.setRequestProperty("Range", "bytes=" + have + "-");
+                }
+                int code;
+                try {
+                    code = http.getResponseCode();
+                } catch (IOException e) {
+                    throw new TransientFailure(describe(e), e);
+                }
+                if (code == 206) {
+                    Matcher m = CONTENT_RANGE.matcher(String.valueOf(http.getHeaderField("Content-Range")));
+                    if (m.matches() && Long.parseLong(m.group(1)) == have) {
+                        append = true;
+                        total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+                    } else {
+                        http.disconnect();
+                        Files.deleteIfExists(part);
+                        throw new TransientFailure("server answered a resume with an unexpected range "
+                                + http.getHeaderField("Content-Range"), null);
+                    }
+                } else if (code == 200) {
+                    total = http.getContentLengthLong();
+                } else if (code == 416) {
+                    http.disconnect();
+                    Files.deleteIfExists(part);
+                    throw new TransientFailure("server refused to resume (HTTP 416)", null);
+                } else if (code == 404 || code == 410) {
+                    http.disconnect();
+                    Files.deleteIfExists(part);
+                    throw new ModelNotFoundException("model " + model + ": " + file.url() + " does not exist (HTTP " + code
+                            + "); check the registry entry or the mirror (" + ModelLocations.ENV_MIRROR + ")");
+                } else if (code >= 500 || code == 408 || code == 429) {
+                    http.disconnect();
+                    throw new TransientFailure("HTTP " + code + " " + http.getResponseMessage(), null);
+                } else {
+                    http.disconnect();
+                    throw new ModelNotFoundException("model " + model + ": downloading " + file.url() + " failed: HTTP "
+                            + code + " " + http.getResponseMessage());
+                }
+            } else {
+                total = conn.getContentLengthLong();
+            }
+            if (!append) {
+                have = 0;
+            }
+            if (total < 0 && file.sizeBytes() >= 0) {
+                total = file.sizeBytes();
+            }
+            checkSpace(file, part, total - have);
+            MessageDigest digest = sha256();
+            if (append) {
+                hashExisting(part, digest);
+            }
+            listener.onDownloadStart(file.fileName(), total);
+            try (InputStream in = open(conn, model, file);
+                 FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[BUFFER_BYTES];
+                long done = have;
+                while (true) {
+                    int n;
+                    try {
+                        n = in.read(buf);
+                    } catch (IOException e) {
+                        out.force(false);
+                        throw new TransientFailure("transfer broke after " + done + " of " + sizeText(total) + ": "
+                                + describe(e), e);
+                    }
+                    if (n < 0) {
+                        break;
+                    }
+                    write(out, buf, n, file, part);
+                    digest.update(buf, 0, n);
+                    done += n;
+                    listener.onDownloadProgress(file.fileName(), done, total);
+                }
+                out.force(false);
+                if (total >= 0 && done != total) {
+                    throw new TransientFailure("connection closed after " + done + " of " + total + " bytes", null);
+                }
+            } finally {
+                listener.onDownloadEnd(file.fileName());
+            }
+            return new Transfer(HexFormat.of().formatHex(digest.digest()), append);
+        } finally {
+            if (conn instanceof HttpURLConnection http) {
+                http.disconnect();
+            }
+        }
+    }
+
+    private static InputStream open(URLConnection conn, String model, RegistryFile file) throws TransientFailure {
+        try {
+            return conn.getInputStream();
+        } catch (FileNotFoundException e) {
+            throw new ModelNotFoundException("model " + model + ": " + file.url() + " does not exist", e);
+        } catch (IOException e) {
+            throw new TransientFailure(describe(e), e);
+        }
+    }
+
+    private static void write(FileChannel out, byte[] buf, int n, RegistryFile file, Path part) throws IOException {
+        try {
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+                out.write(bb);
+            }
+        } catch (IOException e) {
+            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            if (msg.contains("no space") || msg.contains("disk full") || msg.contains("not enough space")) {
+                out.close();
+                Files.deleteIfExists(part);
+                throw new ModelNotFoundException("disk full: cannot write " + file.fileName() + " to the model cache "
+                        + part.getParent().getParent() + " (" + e.getMessage() + "); free space or set "
+                        + ModelLocations.ENV_CACHE + " to another directory", e);
+            }
+            throw e;
+        }
+    }
+
+    private static void checkSpace(RegistryFile file, Path part, long needed) throws IOException {
+        if (needed <= 0) {
+            return;
+        }
+        long free = Files.getFileStore(part.getParent()).getUsableSpace();
+        if (free < needed) {
+            throw new ModelNotFoundException("disk full: " + file.fileName() + " needs " + needed + " bytes but the model cache "
+                    + part.getParent().getParent() + " has " + free + " bytes free; free space or set "
+                    + ModelLocations.ENV_CACHE + " to another directory");
+        }
+    }
+
+    private static void hashExisting(Path part, MessageDigest digest) throws IOException {
+        try (InputStream in = Files.newInputStream(part)) {
+            byte[] buf = new byte[BUFFER_BYTES];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                digest.update(buf, 0, n);
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest d = sha256();
+        hashExisting(file, d);
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static String sizeText(long total) {
+        return total < 0 ? "an unknown number of bytes" : total + " bytes";
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.net.SocketTimeoutException) {
+            return "timed out (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "cannot connect (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.net.UnknownHostException) {
+            return "unknown host " + e.getMessage();
+        }
+        return e.toString();
+    }
+}
