@@ -1,13 +1,165 @@
 package dev.demucs.cli;
 
+import dev.demucs.core.Device;
+import dev.demucs.core.SeparationOptions;
+import dev.demucs.core.StemSelection;
+import dev.demucs.http.DemucsServer;
+import dev.demucs.http.ServerConfig;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code demucs-separate serve}: runs the HTTP job service. (Being written: issue 5.) */
-@Command(name = "serve", description = "Run the REST job service (port 8185).")
+/**
+ * {@code demucs-separate serve}: runs the REST job service ({@link DemucsServer}) until the
+ * process is stopped. SIGTERM / Ctrl-C stop accepting requests, give running jobs the grace
+ * period, record unfinished ones as interrupted (they run again at the next start) and exit.
+ * The bearer token comes from the environment variable named by {@code --token-env}
+ * ({@code DEMUCS_API_TOKEN} by default), never from the command line.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the REST job service (the template's API, port 8185).",
+                "Endpoints: GET /health, GET /status, POST /job, GET /jobs, GET|DELETE /job/{id},",
+                "GET /job/{id}/logs, GET /result/{id}[/{name}], GET /openapi.json."})
 public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = ServerConfig.DEFAULT_HOST,
+            description = "Address to bind (default: ${DEFAULT-VALUE}, every interface; 127.0.0.1 for local use only).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_PORT,
+            description = "TCP port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_WORKERS,
+            description = "Jobs separated at once (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_QUEUE_CAPACITY,
+            description = "Most waiting jobs; more get 429 (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "demucs-jobs",
+            description = "One folder per job (job.json, progress.txt, results) (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--model", paramLabel = "NAME|FILE",
+            description = "Model: a registry name, an .onnx file or a bag manifest .json (default: htdemucs).")
+    String model;
+
+    @Option(names = "--offline", description = "Never download a model: use the cache or the given file only.")
+    boolean offline;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
+            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime threads (default: 0 = one per core).")
+    int threads;
+
+    @Option(names = "--shifts", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SHIFTS,
+            description = "Default random shifts; a job may set its own (default: ${DEFAULT-VALUE}).")
+    int shifts;
+
+    @Option(names = "--overlap", paramLabel = "FRACTION", defaultValue = "" + SeparationOptions.DEFAULT_OVERLAP,
+            description = "Default chunk overlap in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double overlap;
+
+    @Option(names = "--max-upload-mb", paramLabel = "MB", defaultValue = "2048",
+            description = "Largest upload or downloaded input, in MiB (default: ${DEFAULT-VALUE}).")
+    long maxUploadMb;
+
+    @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "7",
+            description = "Delete finished jobs older than this; 0 = keep (default: ${DEFAULT-VALUE}).")
+    double retentionDays;
+
+    @Option(names = "--retention-count", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_RETENTION_MAX_COUNT,
+            description = "Keep at most this many finished jobs; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int retentionCount;
+
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
+            description = "On SIGTERM, let running jobs finish this long before recording them as interrupted (default: ${DEFAULT-VALUE}).")
+    double shutdownGraceSeconds;
+
+    @Option(names = "--allow-private-urls",
+            description = "Accept input_url on loopback, link-local and private addresses (local use and tests only).")
+    boolean allowPrivateUrls;
+
+    @Option(names = "--token-env", paramLabel = "NAME", defaultValue = "DEMUCS_API_TOKEN",
+            description = "Environment variable holding the bearer token; unset or empty = no authentication (default: ${DEFAULT-VALUE}).")
+    String tokenEnv;
+
     @Override
     public Integer call() {
-        throw new UnsupportedOperationException("serve is being written");
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        ServerConfig config;
+        try {
+            Device dev = Device.parse(device);
+            if (maxUploadMb < 1 || maxUploadMb > Long.MAX_VALUE / (1024 * 1024)) {
+                throw new IllegalArgumentException("--max-upload-mb must be >= 1, got " + maxUploadMb);
+            }
+            if (!(retentionDays >= 0) || Double.isInfinite(retentionDays)) {
+                throw new IllegalArgumentException("--retention-days must be a number >= 0, got " + retentionDays);
+            }
+            if (!(shutdownGraceSeconds >= 0) || Double.isInfinite(shutdownGraceSeconds)) {
+                throw new IllegalArgumentException("--shutdown-grace must be a number of seconds >= 0, got " + shutdownGraceSeconds);
+            }
+            SeparationOptions options = SeparationOptions.builder().device(dev).intraOpThreads(threads)
+                    .shifts(shifts).overlap(overlap).stems(StemSelection.all()).build();
+            config = ServerConfig.builder()
+                    .host(host).port(port).workers(workers).queueCapacity(queueCapacity)
+                    .dataDir(dataDir).modelSpec(model).offline(offline).separationOptions(options)
+                    .allowPrivateUrls(allowPrivateUrls)
+                    .bearerToken(System.getenv(tokenEnv))
+                    .maxInputBytes(maxUploadMb * 1024 * 1024)
+                    .retentionMaxAge(Duration.ofSeconds(Math.round(retentionDays * 86_400)))
+                    .retentionMaxCount(retentionCount)
+                    .shutdownGrace(Duration.ofMillis(Math.round(shutdownGraceSeconds * 1000)))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+
+        DemucsServer server = DemucsServer.create(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            err.println("serve: stopping (running jobs get " + shutdownGraceSeconds + " s, then are recorded as interrupted)");
+            err.flush();
+            server.close();
+            stopped.countDown();
+        }, "demucs-serve-shutdown");
+        try {
+            server.start();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            err.println("serve: " + e.getMessage());
+            err.flush();
+            server.close();
+            return ExitCodes.IO;
+        }
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("demucs-http " + DemucsServer.version() + " listening on http://" + host + ":" + server.port()
+                + " (data " + dataDir.toAbsolutePath() + ", " + workers + " worker(s), device " + device
+                + (config.bearerToken().isPresent() ? ", bearer token required" : ", no authentication")
+                + (allowPrivateUrls ? ", private URLs allowed" : "") + "); model loading in the background");
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return ExitCodes.OK;
     }
 }

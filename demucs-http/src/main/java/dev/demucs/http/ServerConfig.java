@@ -1,0 +1,376 @@
+package dev.demucs.http;
+
+import dev.demucs.core.SeparationOptions;
+import dev.demucs.core.model.ModelBag;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Immutable settings of a {@link DemucsServer}, made with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.builder()
+ *         .port(0)                                  // any free port (tests)
+ *         .dataDir(Path.of("jobs"))
+ *         .modelSpec("htdemucs")                    // or .modelBag(ModelBag.single(onnx))
+ *         .bearerToken(System.getenv("DEMUCS_API_TOKEN"))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Defaults: host {@value #DEFAULT_HOST} (every interface, as the template, which serves
+ * remote clients on port {@value #DEFAULT_PORT}; bind {@code 127.0.0.1} for local-only use),
+ * one worker, a queue of {@value #DEFAULT_QUEUE_CAPACITY} waiting jobs, uploads and downloaded
+ * inputs up to {@value #DEFAULT_MAX_INPUT_BYTES} bytes, finished jobs kept 7 days and at most
+ * {@value #DEFAULT_RETENTION_MAX_COUNT}, URL inputs on private addresses refused, no token.
+ * {@link Builder#build()} rejects a bad value naming the field and the value.
+ */
+public final class ServerConfig {
+
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 8185;
+    public static final int DEFAULT_WORKERS = 1;
+    public static final int DEFAULT_QUEUE_CAPACITY = 100;
+    public static final int DEFAULT_HTTP_THREADS = 8;
+    public static final long DEFAULT_MAX_INPUT_BYTES = 2L * 1024 * 1024 * 1024;
+    public static final long DEFAULT_MAX_JSON_BYTES = 64 * 1024;
+    public static final Duration DEFAULT_RETENTION_MAX_AGE = Duration.ofDays(7);
+    public static final int DEFAULT_RETENTION_MAX_COUNT = 1000;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String host;
+    private final int port;
+    private final int workers;
+    private final int queueCapacity;
+    private final int httpThreads;
+    private final Path dataDir;
+    private final String modelSpec;
+    private final ModelBag modelBag;
+    private final boolean offline;
+    private final SeparationOptions separationOptions;
+    private final boolean allowPrivateUrls;
+    private final String bearerToken;
+    private final long maxInputBytes;
+    private final long maxJsonBytes;
+    private final Duration retentionMaxAge;
+    private final int retentionMaxCount;
+    private final Duration shutdownGrace;
+    private final Duration fetchTimeout;
+
+    private ServerConfig(Builder b) {
+        host = b.host;
+        port = b.port;
+        workers = b.workers;
+        queueCapacity = b.queueCapacity;
+        httpThreads = b.httpThreads;
+        dataDir = b.dataDir;
+        modelSpec = b.modelSpec;
+        modelBag = b.modelBag;
+        offline = b.offline;
+        separationOptions = b.separationOptions;
+        allowPrivateUrls = b.allowPrivateUrls;
+        bearerToken = b.bearerToken;
+        maxInputBytes = b.maxInputBytes;
+        maxJsonBytes = b.maxJsonBytes;
+        retentionMaxAge = b.retentionMaxAge;
+        retentionMaxCount = b.retentionMaxCount;
+        shutdownGrace = b.shutdownGrace;
+        fetchTimeout = b.fetchTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.workers = workers;
+        b.queueCapacity = queueCapacity;
+        b.httpThreads = httpThreads;
+        b.dataDir = dataDir;
+        b.modelSpec = modelSpec;
+        b.modelBag = modelBag;
+        b.offline = offline;
+        b.separationOptions = separationOptions;
+        b.allowPrivateUrls = allowPrivateUrls;
+        b.bearerToken = bearerToken;
+        b.maxInputBytes = maxInputBytes;
+        b.maxJsonBytes = maxJsonBytes;
+        b.retentionMaxAge = retentionMaxAge;
+        b.retentionMaxCount = retentionMaxCount;
+        b.shutdownGrace = shutdownGrace;
+        b.fetchTimeout = fetchTimeout;
+        return b;
+    }
+
+    /** Address to bind. */
+    public String host() {
+        return host;
+    }
+
+    /** TCP port; 0 = any free port (read the bound one from {@link DemucsServer#port()}). */
+    public int port() {
+        return port;
+    }
+
+    /** Jobs separated at once. */
+    public int workers() {
+        return workers;
+    }
+
+    /** Most jobs waiting (not counting running ones); a full queue answers 429. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /** Threads answering HTTP requests. */
+    public int httpThreads() {
+        return httpThreads;
+    }
+
+    /** Directory holding one sub-directory per job (under {@code jobs/}). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Model passed to the model resolver (name, .onnx path or bag manifest); empty = its default. */
+    public Optional<String> modelSpec() {
+        return Optional.ofNullable(modelSpec);
+    }
+
+    /** A model bag used as is instead of resolving {@link #modelSpec()}. */
+    public Optional<ModelBag> modelBag() {
+        return Optional.ofNullable(modelBag);
+    }
+
+    /** Resolve the model without network access. */
+    public boolean offline() {
+        return offline;
+    }
+
+    /** Options of the shared separator (device, shifts, overlap ...). */
+    public SeparationOptions separationOptions() {
+        return separationOptions;
+    }
+
+    /** Whether {@code input_url} may point at loopback, link-local or private addresses. */
+    public boolean allowPrivateUrls() {
+        return allowPrivateUrls;
+    }
+
+    /** Bearer token required on every route except {@code /health}; empty = no authentication. */
+    public Optional<String> bearerToken() {
+        return Optional.ofNullable(bearerToken);
+    }
+
+    /** Largest upload body or downloaded input, in bytes. */
+    public long maxInputBytes() {
+        return maxInputBytes;
+    }
+
+    /** Largest JSON request body, in bytes. */
+    public long maxJsonBytes() {
+        return maxJsonBytes;
+    }
+
+    /** Finished jobs older than this are deleted; {@link Duration#ZERO} = no age limit. */
+    public Duration retentionMaxAge() {
+        return retentionMaxAge;
+    }
+
+    /** At most this many finished jobs are kept (oldest deleted first); 0 = no count limit. */
+    public int retentionMaxCount() {
+        return retentionMaxCount;
+    }
+
+    /** How long {@link DemucsServer#close()} lets running jobs finish before interrupting them. */
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** Connect and idle-read timeout when downloading an {@code input_url}. */
+    public Duration fetchTimeout() {
+        return fetchTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig{host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity="
+                + queueCapacity + ", dataDir=" + dataDir + ", model=" + (modelBag != null ? modelBag : modelSpec)
+                + ", allowPrivateUrls=" + allowPrivateUrls + ", token=" + (bearerToken == null ? "none" : "set")
+                + ", maxInputBytes=" + maxInputBytes + "}";
+    }
+
+    /** Mutable builder; {@link #build()} validates. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int workers = DEFAULT_WORKERS;
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        private int httpThreads = DEFAULT_HTTP_THREADS;
+        private Path dataDir = Path.of("demucs-jobs");
+        private String modelSpec;
+        private ModelBag modelBag;
+        private boolean offline;
+        private SeparationOptions separationOptions = SeparationOptions.defaults();
+        private boolean allowPrivateUrls;
+        private String bearerToken;
+        private long maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
+        private long maxJsonBytes = DEFAULT_MAX_JSON_BYTES;
+        private Duration retentionMaxAge = DEFAULT_RETENTION_MAX_AGE;
+        private int retentionMaxCount = DEFAULT_RETENTION_MAX_COUNT;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        public Builder queueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        public Builder httpThreads(int httpThreads) {
+            this.httpThreads = httpThreads;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** Model for the resolver; {@code null} or blank = the resolver's default model. */
+        public Builder modelSpec(String modelSpec) {
+            this.modelSpec = modelSpec == null || modelSpec.isBlank() ? null : modelSpec.trim();
+            return this;
+        }
+
+        /** Use this bag as is (takes precedence over {@link #modelSpec(String)}). */
+        public Builder modelBag(ModelBag modelBag) {
+            this.modelBag = modelBag;
+            return this;
+        }
+
+        public Builder offline(boolean offline) {
+            this.offline = offline;
+            return this;
+        }
+
+        public Builder separationOptions(SeparationOptions separationOptions) {
+            this.separationOptions = separationOptions;
+            return this;
+        }
+
+        public Builder allowPrivateUrls(boolean allowPrivateUrls) {
+            this.allowPrivateUrls = allowPrivateUrls;
+            return this;
+        }
+
+        /** {@code null} or blank = no authentication. */
+        public Builder bearerToken(String bearerToken) {
+            this.bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken.trim();
+            return this;
+        }
+
+        public Builder maxInputBytes(long maxInputBytes) {
+            this.maxInputBytes = maxInputBytes;
+            return this;
+        }
+
+        public Builder maxJsonBytes(long maxJsonBytes) {
+            this.maxJsonBytes = maxJsonBytes;
+            return this;
+        }
+
+        public Builder retentionMaxAge(Duration retentionMaxAge) {
+            this.retentionMaxAge = retentionMaxAge;
+            return this;
+        }
+
+        public Builder retentionMaxCount(int retentionMaxCount) {
+            this.retentionMaxCount = retentionMaxCount;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration shutdownGrace) {
+            this.shutdownGrace = shutdownGrace;
+            return this;
+        }
+
+        public Builder fetchTimeout(Duration fetchTimeout) {
+            this.fetchTimeout = fetchTimeout;
+            return this;
+        }
+
+        public ServerConfig build() {
+            if (host == null || host.isBlank()) {
+                throw bad("host", host, "must not be blank");
+            }
+            if (port < 0 || port > 65535) {
+                throw bad("port", port, "must be in 0 … 65535 (0 = any free port)");
+            }
+            if (workers < 1) {
+                throw bad("workers", workers, "must be >= 1");
+            }
+            if (queueCapacity < 0) {
+                throw bad("queueCapacity", queueCapacity, "must be >= 0");
+            }
+            if (httpThreads < 1) {
+                throw bad("httpThreads", httpThreads, "must be >= 1");
+            }
+            if (dataDir == null) {
+                throw bad("dataDir", null, "must not be null");
+            }
+            if (separationOptions == null) {
+                throw bad("separationOptions", null, "must not be null");
+            }
+            if (maxInputBytes < 1) {
+                throw bad("maxInputBytes", maxInputBytes, "must be >= 1");
+            }
+            if (maxJsonBytes < 1) {
+                throw bad("maxJsonBytes", maxJsonBytes, "must be >= 1");
+            }
+            requireNonNegative("retentionMaxAge", retentionMaxAge);
+            if (retentionMaxCount < 0) {
+                throw bad("retentionMaxCount", retentionMaxCount, "must be >= 0 (0 = no limit)");
+            }
+            requireNonNegative("shutdownGrace", shutdownGrace);
+            requireNonNegative("fetchTimeout", fetchTimeout);
+            if (fetchTimeout.isZero()) {
+                throw bad("fetchTimeout", fetchTimeout, "must be > 0");
+            }
+            return new ServerConfig(this);
+        }
+
+        private static void requireNonNegative(String field, Duration d) {
+            if (d == null || d.isNegative()) {
+                throw bad(field, d, "must be a duration >= 0");
+            }
+        }
+
+        private static IllegalArgumentException bad(String field, Object value, String rule) {
+            return new IllegalArgumentException(field + " " + rule + ", got " + Objects.toString(value));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.demucs.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.demucs.core.model.ModelBag;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start, shutdown with a grace period, idempotent close, port clash, a model that cannot load. */
+class LifecycleTest {
+
+    @Test
+    void closeLetsTheRunningJobFinishWithinTheGrace(@TempDir Path dir) throws Exception {
+        Path wav = dir.resolve("in.wav");
+        TestSupport.writeWav(wav, 4);
+        Path data = dir.resolve("data");
+        String id;
+        try (TestSupport.InputServer inputs = new TestSupport.InputServer()) {
+            inputs.put("in.wav", wav);
+            DemucsServer server = DemucsServer.create(TestSupport.config(data).shutdownGrace(Duration.ofSeconds(120)).build()).start();
+            TestSupport.Client c = new TestSupport.Client(server);
+            c.awaitModel();
+            id = c.submit(inputs.url("/files/in.wav"), null);
+            c.awaitStatus(id, "running");
+            int port = server.port();
+            server.close(); // blocks while the job finishes
+            server.close(); // idempotent
+            JsonNode job = Json.MAPPER.readTree(data.resolve("jobs").resolve(id).resolve("job.json").toFile());
+            assertEquals("completed", job.get("status").asText(), job.toString());
+            assertTrue(Files.exists(data.resolve("jobs").resolve(id).resolve("instrumental.mp3")));
+            Exception refused = assertThrows(Exception.class, () -> new java.net.Socket("127.0.0.1", port).close());
+            assertTrue(refused instanceof ConnectException, refused.toString());
+            assertThrows(IllegalStateException.class, server::start);
+        }
+    }
+
+    @Test
+    void portInUseIsAClearError(@TempDir Path dir) {
+        try (DemucsServer first = DemucsServer.create(TestSupport.config(dir.resolve("a")).build()).start();
+             DemucsServer second = DemucsServer.create(TestSupport.config(dir.resolve("b")).port(first.port()).build())) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, second::start);
+            assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + first.port()), e.getMessage());
+        }
+    }
+
+    @Test
+    void oneServerPerDataDirectory(@TempDir Path dir) {
+        try (DemucsServer first = DemucsServer.create(TestSupport.config(dir).build()).start()) {
+            DemucsServer second = DemucsServer.create(TestSupport.config(dir).build());
+            IllegalStateException e = assertThrows(IllegalStateException.class, second::start);
+            assertTrue(e.getMessage().contains("in use by another server"), e.getMessage());
+            second.close();
+        }
+        // released on close
+        DemucsServer again = DemucsServer.create(TestSupport.config(dir).build()).start();
+        again.close();
+    }
+
+    @Test
+    void aModelThatCannotLoadIsReportedAndFailsJobs(@TempDir Path dir) throws Exception {
+        Path notAModel = Files.writeString(dir.resolve("broken.onnx"), "not an onnx file");
+        try (DemucsServer server = DemucsServer.create(TestSupport.config(dir.resolve("data"))
+                .modelBag(ModelBag.single(notAModel)).build()).start()) {
+            TestSupport.Client c = new TestSupport.Client(server);
+            JsonNode status = null;
+            for (int i = 0; i < 200 && (status == null || !status.has("model_error")); i++) {
+                Thread.sleep(50);
+                status = c.json("/status");
+            }
+            assertTrue(status.has("model_error"), String.valueOf(status));
+            assertFalse(status.get("models_ready").asBoolean());
+            String id = c.submit("http://127.0.0.1:9/a.wav", null);
+            JsonNode failed = c.awaitStatus(id, "failed");
+            assertTrue(failed.get("error").asText().contains("model could not be loaded"), failed.toString());
+            assertEquals("error", failed.get("state").asText());
+        }
+    }
+}
