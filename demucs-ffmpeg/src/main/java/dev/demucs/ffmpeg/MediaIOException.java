@@ -1,0 +1,60 @@
+package dev.demucs.ffmpeg;
+
+import dev.demucs.core.AudioIOException;
+
+/**
+ * An {@link AudioIOException} from this module, with the reason as a value so that callers (the
+ * CLI's exit code, the HTTP status) can react without parsing the message. The message is one
+ * line: the input or output (a path, or a URL without its query string), a colon, the reason.
+ */
+public class MediaIOException extends AudioIOException {
+
+    /** Why reading or writing failed. */
+    public enum Reason {
+        /** The local file does not exist (or is not a regular, readable file). */
+        NOT_FOUND,
+        /** The file or response is empty. */
+        EMPTY,
+        /** FFmpeg does not recognise the data as a media format. */
+        NOT_AUDIO,
+        /** The container has no audio stream (e.g. a video-only or subtitle file). */
+        NO_AUDIO_STREAM,
+        /** The audio codec has no decoder in this FFmpeg build. */
+        UNSUPPORTED_CODEC,
+        /** The audio data cannot be decoded. */
+        CORRUPT,
+        /** The data ends before the length the container declares. */
+        TRUNCATED,
+        /** The host cannot be resolved or refuses the connection. */
+        UNREACHABLE,
+        /** HTTP 404. */
+        HTTP_NOT_FOUND,
+        /** HTTP 401 or 403. */
+        HTTP_FORBIDDEN,
+        /** Another HTTP error status. */
+        HTTP_ERROR,
+        /** Connecting or reading took longer than the configured time-out. */
+        TIMEOUT,
+        /** Writing the output failed (disk full, permissions, encoder error). */
+        WRITE_FAILED,
+        /** Anything else FFmpeg reported. */
+        OTHER
+    }
+
+    private final Reason reason;
+
+    public MediaIOException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public MediaIOException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    /** Why the operation failed. */
+    public Reason reason() {
+        return reason;
+    }
+}
