@@ -14,7 +14,7 @@ public class Cancellation {
     public static final Cancellation NONE = new Cancellation() {
         @Override
         public void cancel() {
-            throw new UnsupportedOperationException("Cancellation.NONE cannot be cancelled");
+            throw new IllegalStateException("Cancellation.NONE cannot be cancelled; create a new Cancellation()");
         }
     };
 
