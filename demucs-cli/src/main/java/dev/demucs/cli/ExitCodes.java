@@ -1,0 +1,48 @@
+package dev.demucs.cli;
+
+import dev.demucs.core.AudioIOException;
+import dev.demucs.core.InvalidModelException;
+import dev.demucs.core.ModelNotFoundException;
+import dev.demucs.job.JobInputException;
+import picocli.CommandLine;
+
+/**
+ * Exit codes of {@code demucs-separate} and its subcommands.
+ * <pre>
+ * 0  done
+ * 2  usage error or bad input (unknown flag, bad --interval-cut, missing input file, bad URL)
+ * 3  model problem (model not found, not a usable Demucs model)
+ * 4  input/output problem (input unreadable or not audio, download failed, output not writable)
+ * 1  anything else (inference failure, cancelled, internal error)
+ * </pre>
+ */
+public final class ExitCodes {
+    /** The command did what was asked. */
+    public static final int OK = 0;
+    /** Anything else: inference failure, interrupted, internal error. */
+    public static final int OTHER = 1;
+    /** Usage error or bad input: unknown flag, bad value, missing input file, malformed URL. */
+    public static final int USAGE = 2;
+    /** Model problem: not found, not a usable Demucs model. */
+    public static final int MODEL = 3;
+    /** Input/output problem: input unreadable or not audio, download failed, output not writable. */
+    public static final int IO = 4;
+
+    private ExitCodes() {
+    }
+
+    /** The exit code for an error that ended a command. */
+    public static int of(Throwable t) {
+        if (t instanceof CommandLine.ParameterException || t instanceof JobInputException
+                || t instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        if (t instanceof ModelNotFoundException || t instanceof InvalidModelException) {
+            return MODEL;
+        }
+        if (t instanceof AudioIOException || t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
+            return IO;
+        }
+        return OTHER;
+    }
+}

@@ -1,0 +1,484 @@
+package dev.demucs.job;
+
+import dev.demucs.core.AudioIOException;
+import dev.demucs.core.Cancellation;
+import dev.demucs.core.Device;
+import dev.demucs.core.ProgressListener;
+import dev.demucs.core.SeparationCancelledException;
+import dev.demucs.core.Separator;
+import dev.demucs.core.audio.AudioInput;
+import dev.demucs.core.audio.AudioSource;
+import dev.demucs.ffmpeg.AsyncStemSink;
+import dev.demucs.ffmpeg.AudioFormat;
+import dev.demucs.ffmpeg.AudioWriter;
+import dev.demucs.ffmpeg.ClipMode;
+import dev.demucs.ffmpeg.EncoderOptions;
+import dev.demucs.ffmpeg.FfmpegInput;
+import dev.demucs.ffmpeg.MediaInfo;
+import dev.demucs.job.ProgressSnapshot.TaskState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The template's separation job: cut the input into segments, separate the whole track once,
+ * write the stems per segment and the mono instrumental, and keep {@code progress.txt} current.
+ *
+ * <pre>{@code
+ * try (Separator separator = Separator.open(model, SeparationOptions.defaults())) {
+ *     JobResult result = SeparationJob.run(JobSpec.defaults("song.mp3", Path.of("results")),
+ *             separator, JobListener.NONE, new Cancellation());
+ * }
+ * }</pre>
+ *
+ * <p>Steps, each reported in {@code progress.txt}:
+ * <ol>
+ *   <li>probe the input and check the cut points against its duration (past the end: a
+ *       {@link JobInputException} before any work);</li>
+ *   <li>{@code cutting}: one continuous decode at the model's rate, written to
+ *       {@code segments/segment_NNN.m4a} with sample-exact boundaries;</li>
+ *   <li>{@code inference}: one streaming separation of the whole track (no seams at the cut
+ *       points); a stem sink on its own thread splits the stems at the same boundaries into
+ *       {@code demucs_results/segment_NNN_<stem>.wav} and streams the mono mean of the
+ *       complement into {@code instrumental.mp3};</li>
+ *   <li>{@code conversion}: the files are finalised and moved into place.</li>
+ * </ol>
+ * Memory does not grow with the input's length. Everything is written under a hidden staging
+ * folder in the output folder and moved to its final place only when the whole job succeeded,
+ * {@code instrumental.mp3} last; on failure or cancellation the staging folder is deleted,
+ * {@code progress.txt} says {@code error} with the reason in {@code details.error}, and the error
+ * is rethrown. Outputs of an earlier run in the same folder are removed when a run starts.
+ *
+ * <p>The separator must produce the two-stem stem and either its {@code no_<stem>} complement or
+ * every other source (open it with {@link dev.demucs.core.StemSelection#all()}, the default);
+ * with {@code allStems} it must produce every source.
+ */
+public final class SeparationJob {
+
+    /** Name of the hidden staging folder inside the output folder. */
+    static final String STAGING = ".demucs-partial";
+    static final String SEGMENTS = "segments";
+    static final String RESULTS = "demucs_results";
+    static final String INSTRUMENTAL = "instrumental.mp3";
+    /** Decoded copy of a remote input, inside the staging folder. */
+    static final String SPOOL = "input.f32";
+    /** AAC bitrate of the cut segments. */
+    static final int SEGMENT_BITRATE_KBPS = 256;
+
+    private static final int BLOCK_FRAMES = 1 << 16;
+    private static final int QUEUE_BLOCKS = 8;
+    private static final Pattern OUR_SEGMENT = Pattern.compile("segment_\\d{3,}\\.m4a");
+    private static final Pattern OUR_STEM = Pattern.compile("segment_\\d{3,}_[^/]+\\.wav");
+
+    private SeparationJob() {
+    }
+
+    /**
+     * Runs one job to the end, blocking.
+     *
+     * @param spec         what to do
+     * @param separator    an open separator (not closed here)
+     * @param listener     told of every progress change
+     * @param cancellation checked between blocks and chunks; {@link Cancellation#NONE} for none
+     * @return the files written
+     * @throws JobInputException          bad input (missing file, malformed URL, cut point past the end, unknown stem)
+     * @throws AudioIOException           the input cannot be read or the output cannot be written
+     * @throws SeparationCancelledException cancelled
+     * @throws dev.demucs.core.DemucsException any other failure of the separation
+     */
+    public static JobResult run(JobSpec spec, Separator separator, JobListener listener, Cancellation cancellation) {
+        Path out = spec.outputDir();
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new AudioIOException("output folder " + out + ": cannot create it (" + e.getMessage() + ")", e);
+        }
+        ProgressTracker progress = new ProgressTracker(out, listener == null ? JobListener.NONE : listener);
+        Path staging = out.resolve(STAGING);
+        try {
+            List<String> extraStems = checkStems(spec, separator);
+            checkInput(spec.input());
+            progress.phase(TaskState.RUNNING, TaskState.NO_WORK, TaskState.NO_WORK);
+            removePreviousOutputs(out);
+            deleteTree(staging);
+            Files.createDirectories(staging.resolve(SEGMENTS));
+            Files.createDirectories(staging.resolve(RESULTS));
+
+            int sampleRate = separator.model().sampleRate();
+            FfmpegInput input = FfmpegInput.of(spec.input(), sampleRate, 2);
+            MediaInfo info = input.probe();
+            checkCutsAgainstDuration(spec, info.durationSeconds());
+            if (Double.isFinite(info.durationSeconds()) && info.durationSeconds() > 0) {
+                progress.totalSegments(estimateSegments(spec, info.durationSeconds()));
+            }
+
+            // 1. cutting: one continuous decode → segments/segment_NNN.m4a
+            // A remote input is fetched and decoded once: the decoded samples are spooled to a
+            // local file that the separator's two passes read.
+            SpooledInput.Writer spool = isUrl(spec.input()) ? SpooledInput.create(staging.resolve(SPOOL), sampleRate, 2,
+                    redact(spec.input())) : null;
+            Cut cut;
+            try {
+                cut = cut(spec, input, sampleRate, staging.resolve(SEGMENTS), spool, cancellation);
+            } catch (Throwable t) {
+                if (spool != null) {
+                    spool.close();
+                }
+                throw t;
+            }
+            AudioInput separationInput = spool != null ? spool.finish() : input;
+            progress.totalSegments(cut.segmentStarts.length);
+            cancellation.throwIfCancelled();
+
+            // 2. inference: one streaming separation, stems split at the same boundaries
+            progress.phase(TaskState.NO_WORK, TaskState.RUNNING, TaskState.NO_WORK);
+            EncoderOptions wavOptions = new EncoderOptions(EncoderOptions.DEFAULT_BITRATE_KBPS, spec.clipMode());
+            EncoderOptions mp3Options = new EncoderOptions(spec.mp3BitrateKbps(), spec.clipMode());
+            SegmentStemSink stems = new SegmentStemSink(staging.resolve(RESULTS), staging.resolve(INSTRUMENTAL),
+                    cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, wavOptions, mp3Options,
+                    progress::completedSegments);
+            try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
+                separator.separate(separationInput, sink, new ChunkReporter(progress, listener), cancellation);
+            }
+
+            // 3. conversion: move everything into place, the instrumental last
+            progress.phase(TaskState.NO_WORK, TaskState.NO_WORK, TaskState.RUNNING);
+            cancellation.throwIfCancelled();
+            List<Path> segments = new ArrayList<>();
+            for (int i = 0; i < cut.segmentStarts.length; i++) {
+                segments.add(out.resolve(SEGMENTS).resolve(SegmentStemSink.segmentName(i) + ".m4a"));
+            }
+            List<Path> stemFiles = new ArrayList<>();
+            for (Path p : stems.stemFiles()) {
+                stemFiles.add(out.resolve(RESULTS).resolve(p.getFileName()));
+            }
+            moveContents(staging.resolve(SEGMENTS), out.resolve(SEGMENTS));
+            moveContents(staging.resolve(RESULTS), out.resolve(RESULTS));
+            move(staging.resolve(INSTRUMENTAL), out.resolve(INSTRUMENTAL));
+            deleteTree(staging);
+            progress.completed();
+            return new JobResult(out.resolve(INSTRUMENTAL), segments, stemFiles, progress.elapsedSeconds());
+        } catch (Throwable t) {
+            progress.failed(errorMessage(t));
+            try {
+                removePreviousOutputs(out);
+                deleteTree(staging);
+            } catch (IOException | RuntimeException e) {
+                t.addSuppressed(e);
+            }
+            if (t instanceof IOException io) {
+                throw new AudioIOException("output folder " + out + ": " + io.getMessage(), io);
+            }
+            if (t instanceof UncheckedIOException io) {
+                throw new AudioIOException(io.getMessage(), io);
+            }
+            throw sneaky(t);
+        }
+    }
+
+    /**
+     * Checks a job before any expensive work (a model download, a separation): the input exists
+     * or is a well-formed http(s) URL, FFmpeg can probe it as audio, and the cut points lie
+     * inside its duration. {@link #run} makes the same checks; callers use this to fail fast.
+     *
+     * @return what FFmpeg says about the input
+     * @throws JobInputException bad input (missing file, malformed URL, cut point past the end)
+     * @throws AudioIOException  the input cannot be read or is not audio
+     */
+    public static MediaInfo preflight(JobSpec spec) {
+        checkInput(spec.input());
+        MediaInfo info = FfmpegInput.of(spec.input(), 44_100, 2).probe();
+        checkCutsAgainstDuration(spec, info.durationSeconds());
+        return info;
+    }
+
+    /** The one-line message written to {@code details.error}. */
+    static String errorMessage(Throwable t) {
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            m = t.getClass().getSimpleName();
+        }
+        if (t instanceof SeparationCancelledException && !m.toLowerCase(Locale.ROOT).contains("cancel")) {
+            m = "cancelled: " + m;
+        }
+        return m.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    private static List<String> checkStems(JobSpec spec, Separator separator) {
+        List<String> outputs = separator.outputStems();
+        List<String> sources = separator.model().sources();
+        if (!sources.contains(spec.twoStem())) {
+            throw new JobInputException("two-stem '" + spec.twoStem() + "': the model's stems are " + sources);
+        }
+        if (!outputs.contains(spec.twoStem())) {
+            throw new IllegalArgumentException("the separator does not output '" + spec.twoStem()
+                    + "' (its outputs are " + outputs + "); open it with StemSelection.all()");
+        }
+        boolean hasComplement = outputs.contains("no_" + spec.twoStem()) || outputs.containsAll(sources);
+        if (!hasComplement) {
+            throw new IllegalArgumentException("the separator outputs " + outputs + ": neither no_" + spec.twoStem()
+                    + " nor every source to sum; open it with StemSelection.all()");
+        }
+        List<String> extra = new ArrayList<>();
+        if (spec.allStems()) {
+            if (!outputs.containsAll(sources)) {
+                throw new IllegalArgumentException("all stems need every source " + sources + ", the separator outputs "
+                        + outputs + "; open it with StemSelection.all()");
+            }
+            for (String s : sources) {
+                if (!s.equals(spec.twoStem())) {
+                    if (!s.matches("[A-Za-z0-9_.-]+") || s.equals(SegmentStemSink.COMPLEMENT_NAME)) {
+                        throw new JobInputException("model stem '" + s + "' cannot be used in a file name");
+                    }
+                    extra.add(s);
+                }
+            }
+        }
+        return extra;
+    }
+
+    /**
+     * Checks an input before any work: a local file must exist and be readable; a URL must be
+     * http(s) with a host. Whether it is audio is known only when it is opened.
+     *
+     * @throws JobInputException naming the input and the reason
+     */
+    public static void checkInput(String input) {
+        if (input == null || input.isBlank()) {
+            throw new JobInputException("input: missing (a local audio file or an http(s) URL)");
+        }
+        String in = input.trim();
+        int colon = in.indexOf("://");
+        if (colon > 0 && in.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+            String scheme = in.substring(0, colon).toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new JobInputException("input '" + redact(in) + "': unsupported URL scheme '" + scheme
+                        + "' (use a local file or an http(s) URL)");
+            }
+            try {
+                URI uri = new URI(in);
+                if (uri.getHost() == null || uri.getHost().isBlank()) {
+                    throw new JobInputException("input '" + redact(in) + "': the URL has no host");
+                }
+            } catch (URISyntaxException e) {
+                throw new JobInputException("input '" + redact(in) + "': malformed URL (" + e.getReason() + ")");
+            }
+            return;
+        }
+        Path p;
+        try {
+            p = Path.of(in);
+        } catch (RuntimeException e) {
+            throw new JobInputException("input '" + in + "': not a valid file path");
+        }
+        if (!Files.exists(p)) {
+            throw new JobInputException("input '" + in + "': no such file");
+        }
+        if (Files.isDirectory(p)) {
+            throw new JobInputException("input '" + in + "': is a folder, not an audio file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new JobInputException("input '" + in + "': cannot be read (permission denied)");
+        }
+    }
+
+    static boolean isUrl(String input) {
+        String lower = input.trim().toLowerCase(Locale.ROOT);
+        return lower.startsWith("http://") || lower.startsWith("https://");
+    }
+
+    /** A URL without its query string and user info (signed URLs carry secrets). */
+    static String redact(String url) {
+        String s = url;
+        int q = s.indexOf('?');
+        if (q >= 0) {
+            s = s.substring(0, q) + "?…";
+        }
+        return s.replaceFirst("://[^/@]*@", "://");
+    }
+
+    private static void checkCutsAgainstDuration(JobSpec spec, double durationSeconds) {
+        if (!Double.isFinite(durationSeconds) || spec.cutPointsSeconds().isEmpty()) {
+            return;
+        }
+        double last = spec.cutPointsSeconds().get(spec.cutPointsSeconds().size() - 1);
+        if (last >= durationSeconds) {
+            throw pastTheEnd(spec, last, durationSeconds);
+        }
+    }
+
+    private static JobInputException pastTheEnd(JobSpec spec, double cut, double durationSeconds) {
+        return new JobInputException("interval cut " + CutPoints.fmt(cut) + " s is at or past the end of input '"
+                + redact(spec.input()) + "' (" + String.format(Locale.ROOT, "%.3f", durationSeconds) + " s long)");
+    }
+
+    private static int estimateSegments(JobSpec spec, double durationSeconds) {
+        if (!spec.cutPointsSeconds().isEmpty()) {
+            return spec.cutPointsSeconds().size() + 1;
+        }
+        return Math.max(1, (int) Math.ceil(durationSeconds / spec.segmentMaxSeconds() - 1e-9));
+    }
+
+    /** The result of the cutting pass. */
+    private record Cut(long[] segmentStarts, long totalFrames) {
+    }
+
+    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, SpooledInput.Writer spool,
+                           Cancellation cancellation) {
+        long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
+        long autoFrames = Math.max(1, Math.round(spec.segmentMaxSeconds() * sampleRate));
+        EncoderOptions m4a = new EncoderOptions(SEGMENT_BITRATE_KBPS, ClipMode.NONE);
+        List<Long> starts = new ArrayList<>();
+        float[][] block = new float[2][BLOCK_FRAMES];
+        long position = 0;
+        AudioWriter writer = null;
+        long segmentEnd = 0;
+        try (AudioSource source = input.open()) {
+            while (true) {
+                cancellation.throwIfCancelled();
+                int n = source.read(block, 0, BLOCK_FRAMES);
+                if (n < 0) {
+                    break;
+                }
+                if (spool != null) {
+                    spool.append(block, 0, n);
+                }
+                int offset = 0;
+                while (offset < n) {
+                    if (writer == null) {
+                        int index = starts.size();
+                        starts.add(position);
+                        segmentEnd = explicit.length == 0 ? position + autoFrames
+                                : index < explicit.length ? explicit[index] : Long.MAX_VALUE;
+                        writer = AudioWriter.open(segmentsDir.resolve(SegmentStemSink.segmentName(index) + ".m4a"),
+                                AudioFormat.M4A, sampleRate, 2, m4a);
+                    }
+                    int take = (int) Math.min(n - offset, segmentEnd - position);
+                    writer.write(block, offset, take);
+                    offset += take;
+                    position += take;
+                    if (position == segmentEnd) {
+                        writer.complete();
+                        writer.close();
+                        writer = null;
+                    }
+                }
+            }
+            if (writer != null) {
+                writer.complete();
+                writer.close();
+                writer = null;
+            }
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+        }
+        if (position == 0) {
+            throw new JobInputException("input '" + redact(spec.input()) + "': contains no audio samples");
+        }
+        if (explicit.length > 0 && explicit[explicit.length - 1] >= position) {
+            throw pastTheEnd(spec, spec.cutPointsSeconds().get(explicit.length - 1), (double) position / sampleRate);
+        }
+        return new Cut(starts.stream().mapToLong(Long::longValue).toArray(), position);
+    }
+
+    /** Removes the layout files of an earlier run (only names this job writes). */
+    private static void removePreviousOutputs(Path out) throws IOException {
+        Files.deleteIfExists(out.resolve(INSTRUMENTAL));
+        removeMatching(out.resolve(SEGMENTS), OUR_SEGMENT);
+        removeMatching(out.resolve(RESULTS), OUR_STEM);
+    }
+
+    private static void removeMatching(Path dir, Pattern names) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        boolean empty = true;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (names.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                } else {
+                    empty = false;
+                }
+            }
+        }
+        if (empty) {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static void moveContents(Path from, Path to) throws IOException {
+        if (!Files.exists(to)) {
+            move(from, to);
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(from)) {
+            for (Path p : ds) {
+                move(p, to.resolve(p.getFileName()));
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Forwards the separator's chunk progress to progress.txt. */
+    private static final class ChunkReporter implements ProgressListener {
+        private final ProgressTracker progress;
+        private final JobListener listener;
+
+        ChunkReporter(ProgressTracker progress, JobListener listener) {
+            this.progress = progress;
+            this.listener = listener == null ? JobListener.NONE : listener;
+        }
+
+        @Override
+        public void onChunkEnd(ChunkProgress chunk) {
+            progress.percent(chunk.percent());
+        }
+
+        @Override
+        public void onDeviceFallback(Device used, String reason) {
+            try {
+                listener.onDeviceFallback(used, reason);
+            } catch (RuntimeException ignored) {
+                // listeners must not throw
+            }
+        }
+    }
+}
