@@ -2,12 +2,10 @@ package dev.demucs.cli;
 
 import dev.demucs.cli.models.ModelsCommand;
 import dev.demucs.core.Cancellation;
-import dev.demucs.core.Device;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
-import dev.demucs.core.StemSelection;
 import dev.demucs.ffmpeg.ClipMode;
 import dev.demucs.job.CutPoints;
 import dev.demucs.job.JobInputException;
@@ -81,32 +79,8 @@ public final class DemucsCli implements Callable<Integer> {
     @Option(names = "--all-stems", description = "Also write every stem of the model per segment (drums, bass, other, ...).")
     boolean allStems;
 
-    @Option(names = "--model", paramLabel = "NAME|FILE",
-            description = "Model: a registry name, an .onnx file or a bag manifest .json (default: " + ModelResolver.DEFAULT_MODEL + ").")
-    String model;
-
-    @Option(names = "--offline", description = "Never download: use only models already in the cache or given as files.")
-    boolean offline;
-
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where to run the model (default: ${DEFAULT-VALUE}: CUDA when it loads, else the CPU).")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "ONNX Runtime threads (default: 0 = one per core).")
-    int threads;
-
-    @Option(names = "--shifts", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SHIFTS,
-            description = "Random time shifts averaged, 0 = none (default: ${DEFAULT-VALUE}).")
-    int shifts;
-
-    @Option(names = "--overlap", paramLabel = "FRACTION", defaultValue = "" + SeparationOptions.DEFAULT_OVERLAP,
-            description = "Overlap between model chunks, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double overlap;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SEED,
-            description = "Seed of the random shifts (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @CommandLine.Mixin
+    EngineOptions engine = new EngineOptions();
 
     @Option(names = "--segment-max", paramLabel = "SECONDS", defaultValue = "300",
             description = "Longest automatic segment without --interval-cut (default: ${DEFAULT-VALUE}).")
@@ -180,21 +154,7 @@ public final class DemucsCli implements Callable<Integer> {
         }
         // Every check on the arguments comes before any work (model download, decoding).
         List<Double> cuts = CutPoints.parse(intervalCut);
-        if (shifts < 0) {
-            throw usage("--shifts: must be >= 0, got " + shifts);
-        }
-        if (!(overlap >= 0 && overlap < 1)) {
-            throw usage("--overlap: must be in [0, 1), got " + overlap);
-        }
-        if (threads < 0) {
-            throw usage("--threads: must be >= 0 (0 = one per core), got " + threads);
-        }
-        Device dev;
-        try {
-            dev = Device.parse(device);
-        } catch (IllegalArgumentException e) {
-            throw usage("--device: " + e.getMessage());
-        }
+        SeparationOptions options = engine.separationOptions(spec);
         if (!(segmentMax > 0) || Double.isInfinite(segmentMax)) {
             throw usage("--segment-max: must be a number of seconds > 0, got " + segmentMax);
         }
@@ -204,14 +164,12 @@ public final class DemucsCli implements Callable<Integer> {
         JobSpec job = JobSpec.builder(input.trim(), output).cutPointsSeconds(cuts).segmentMaxSeconds(segmentMax)
                 .allStems(allStems).twoStem(twoStems).mp3BitrateKbps(mp3Bitrate).clipMode(clipMode).build();
         SeparationJob.preflight(job); // input exists and is audio, cut points inside it: before any download
-        SeparationOptions options = SeparationOptions.builder().shifts(shifts).overlap(overlap).seed(seed)
-                .device(dev).intraOpThreads(threads).stems(StemSelection.all()).build();
 
         ConsoleProgress progress = new ConsoleProgress(err, terminal, quiet);
         ResolvedModel resolved = resolveModel(progress);
         if (verbose) {
             progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
-                    + ", device " + dev + ", shifts " + shifts + ", overlap " + overlap);
+                    + ", " + options);
         }
 
         Cancellation cancellation = new Cancellation();
@@ -251,8 +209,9 @@ public final class DemucsCli implements Callable<Integer> {
     }
 
     private ResolvedModel resolveModel(ConsoleProgress progress) {
-        if (model != null && !model.isBlank()) {
-            String m = model.trim();
+        String model = engine.model();
+        if (model != null) {
+            String m = model;
             String lower = m.toLowerCase(Locale.ROOT);
             boolean looksLikeFile = lower.endsWith(".onnx") || lower.endsWith(".json") || lower.endsWith(".th")
                     || m.contains("/") || m.contains(java.io.File.separator);
@@ -262,7 +221,7 @@ public final class DemucsCli implements Callable<Integer> {
                         + " import' converts a Demucs .th checkpoint)");
             }
         }
-        return ModelResolver.defaults().withOffline(offline).resolve(model, progress);
+        return ModelResolver.defaults().withOffline(engine.offline).resolve(model, progress);
     }
 
     private CommandLine.ParameterException usage(String message) {

@@ -1,8 +1,6 @@
 package dev.demucs.cli;
 
-import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
-import dev.demucs.core.StemSelection;
 import dev.demucs.http.DemucsServer;
 import dev.demucs.http.ServerConfig;
 import java.io.PrintWriter;
@@ -53,28 +51,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "One folder per job (job.json, progress.txt, results) (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--model", paramLabel = "NAME|FILE",
-            description = "Model: a registry name, an .onnx file or a bag manifest .json (default: htdemucs).")
-    String model;
-
-    @Option(names = "--offline", description = "Never download a model: use the cache or the given file only.")
-    boolean offline;
-
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where to run the model (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "ONNX Runtime threads (default: 0 = one per core).")
-    int threads;
-
-    @Option(names = "--shifts", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SHIFTS,
-            description = "Default random shifts; a job may set its own (default: ${DEFAULT-VALUE}).")
-    int shifts;
-
-    @Option(names = "--overlap", paramLabel = "FRACTION", defaultValue = "" + SeparationOptions.DEFAULT_OVERLAP,
-            description = "Default chunk overlap in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double overlap;
+    /** The engine flags, as the separation command has them; a job may set its own shifts, overlap and seed. */
+    @CommandLine.Mixin
+    EngineOptions engine = new EngineOptions();
 
     @Option(names = "--max-upload-mb", paramLabel = "MB", defaultValue = "2048",
             description = "Largest upload or downloaded input, in MiB (default: ${DEFAULT-VALUE}).")
@@ -106,7 +85,6 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ServerConfig config;
         try {
-            Device dev = Device.parse(device);
             if (maxUploadMb < 1 || maxUploadMb > Long.MAX_VALUE / (1024 * 1024)) {
                 throw new IllegalArgumentException("--max-upload-mb must be >= 1, got " + maxUploadMb);
             }
@@ -116,11 +94,10 @@ public final class ServeCommand implements Callable<Integer> {
             if (!(shutdownGraceSeconds >= 0) || Double.isInfinite(shutdownGraceSeconds)) {
                 throw new IllegalArgumentException("--shutdown-grace must be a number of seconds >= 0, got " + shutdownGraceSeconds);
             }
-            SeparationOptions options = SeparationOptions.builder().device(dev).intraOpThreads(threads)
-                    .shifts(shifts).overlap(overlap).stems(StemSelection.all()).build();
+            SeparationOptions options = engine.separationOptions(spec);
             config = ServerConfig.builder()
                     .host(host).port(port).workers(workers).queueCapacity(queueCapacity)
-                    .dataDir(dataDir).modelSpec(model).offline(offline).separationOptions(options)
+                    .dataDir(dataDir).modelSpec(engine.model()).offline(engine.offline).separationOptions(options)
                     .allowPrivateUrls(allowPrivateUrls)
                     .bearerToken(System.getenv(tokenEnv))
                     .maxInputBytes(maxUploadMb * 1024 * 1024)
@@ -150,7 +127,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("demucs-http " + DemucsServer.version() + " listening on http://" + host + ":" + server.port()
-                + " (data " + dataDir.toAbsolutePath() + ", " + workers + " worker(s), device " + device
+                + " (data " + dataDir.toAbsolutePath() + ", " + workers + " worker(s), device " + config.separationOptions().device()
                 + (config.bearerToken().isPresent() ? ", bearer token required" : ", no authentication")
                 + (allowPrivateUrls ? ", private URLs allowed" : "") + "); model loading in the background");
         out.flush();

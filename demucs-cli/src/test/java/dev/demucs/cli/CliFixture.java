@@ -1,5 +1,6 @@
 package dev.demucs.cli;
 
+import dev.demucs.core.testing.TestAudio;
 import dev.demucs.core.testing.TestModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;

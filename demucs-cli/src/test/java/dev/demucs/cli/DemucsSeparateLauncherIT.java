@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.demucs.core.testing.TestAudio;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,5 +120,39 @@ class DemucsSeparateLauncherIT {
         assertFalse(Files.exists(results.resolve("instrumental.mp3")));
         assertFalse(Files.exists(results.resolve("segments")));
         assertFalse(Files.exists(results.resolve("demucs_results")));
+    }
+    /** {@code ./demucs-separate serve}: answers on the port it prints, loads the model, stops on SIGTERM. */
+    @Test
+    void serveAnswersAndStopsOnSigterm(@TempDir Path out) throws Exception {
+        Path log = out.resolve("serve.txt");
+        Process p = start(log, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", out.resolve("jobs").toString(),
+                "--model", fx.model.toString(), "--device", "cpu", "--threads", "1");
+        try {
+            Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            Matcher m = listening.matcher("");
+            while (System.nanoTime() < deadline && p.isAlive() && !m.find()) {
+                Thread.sleep(50);
+                m = listening.matcher(Files.readString(log));
+            }
+            assertTrue(m.find(0), "serve printed its port: " + Files.readString(log));
+            URI base = URI.create("http://127.0.0.1:" + m.group(1));
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<String> health = client.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+            assertTrue(health.body().replace(" ", "").contains("\"status\":\"ok\""), health.body());
+            String status = "";
+            while (System.nanoTime() < deadline && !status.replace(" ", "").contains("\"models_ready\":true")) {
+                Thread.sleep(100);
+                status = client.send(HttpRequest.newBuilder(base.resolve("/status")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertTrue(status.replace(" ", "").contains("\"models_ready\":true"), status);
+        } finally {
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(1, TimeUnit.MINUTES), "serve stopped on SIGTERM");
+        }
+        assertTrue(Files.readString(log).contains("serve: stopping"), Files.readString(log));
     }
 }

@@ -13,6 +13,7 @@ import dev.demucs.core.Cancellation;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.core.testing.TestAudio;
 import dev.demucs.core.testing.TestModels;
 import dev.demucs.job.ProgressSnapshot.State;
 import dev.demucs.job.ProgressSnapshot.TaskState;

@@ -1,4 +1,4 @@
-package dev.demucs.cli;
+package dev.demucs.core.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -18,15 +18,16 @@ import javax.sound.sampled.AudioSystem;
 
 /**
  * Test audio written and read back with the JDK's own WAV code (javax.sound), independent of
- * FFmpeg, and ffprobe (Debian) for the compressed outputs.
+ * FFmpeg, and ffprobe (Debian) for the compressed outputs. Shared by the tests of the job, CLI
+ * and HTTP modules through core's test-jar.
  */
-final class TestAudio {
+public final class TestAudio {
 
     private TestAudio() {
     }
 
     /** A stereo 16-bit WAV of tones and noise, amplitude ≤ 0.3; returns the samples as decoded floats (s/32768). */
-    static float[][] writeStereoWav(Path file, int sampleRate, int frames, long seed) {
+    public static float[][] writeStereoWav(Path file, int sampleRate, int frames, long seed) {
         Random random = new Random(seed);
         short[][] pcm = new short[2][frames];
         float[][] decoded = new float[2][frames];
@@ -53,7 +54,7 @@ final class TestAudio {
     }
 
     /** Reads a 16-bit PCM WAV with javax.sound: [channel][frame], samples / 32767 (the writer's scale). */
-    static float[][] readWav16(Path file) {
+    public static float[][] readWav16(Path file) {
         try (AudioInputStream in = AudioSystem.getAudioInputStream(file.toFile())) {
             AudioFormat f = in.getFormat();
             if (f.getSampleSizeInBits() != 16 || f.isBigEndian()) {
@@ -75,7 +76,7 @@ final class TestAudio {
         }
     }
 
-    static boolean hasFfprobe() {
+    public static boolean hasFfprobe() {
         try {
             Process p = new ProcessBuilder("ffprobe", "-version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -86,7 +87,7 @@ final class TestAudio {
     }
 
     /** ffprobe's view of the first audio stream: channels, sample_rate, duration (seconds), codec_name. */
-    static Probe ffprobe(Path file) {
+    public static Probe ffprobe(Path file) {
         List<String> cmd = List.of("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
                 "stream=codec_name,channels,sample_rate:format=duration", "-of", "default=noprint_wrappers=1",
                 file.toString());
@@ -122,10 +123,10 @@ final class TestAudio {
         }
     }
 
-    record Probe(String codec, int channels, int sampleRate, double durationSeconds) {
+    public record Probe(String codec, int channels, int sampleRate, double durationSeconds) {
     }
 
-    static List<String> names(Path dir) {
+    public static List<String> names(Path dir) {
         try (var s = Files.list(dir)) {
             List<String> names = new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
             return names;
