@@ -28,6 +28,7 @@ LONG_MINUTES="${LONG_MINUTES-10 60}"
 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}"
 PY=/usr/bin/python3
 MODEL="$GEN/hdemucs_high.onnx"
+HTDEMUCS="$GEN/htdemucs_random.onnx"   # full-size htdemucs built by demucs-import (random weights)
 mkdir -p "$GEN/inputs" "$GEN/out"
 LOG="$GEN/report-$(date -u +%Y%m%dT%H%M%SZ).log"
 
@@ -79,6 +80,12 @@ if [ "${SKIP_REALISTIC:-0}" != 1 ] && [ -s "$MODEL" ]; then
     "$PY" benchmarks/python/export_hdemucs.py baseline --threads "$THREADS" --runs 3 2>/dev/null \
       | tee "$GEN/pytorch.txt" | tee -a "$LOG" >&2
   fi
+  if [ ! -s "$HTDEMUCS" ]; then
+    say "## building the full-size htdemucs graph with demucs-import (released kwargs, random weights)"
+    java $JAVA_OPTS -cp "$JAR" dev.demucs.importer.RandomHtdemucs "$HTDEMUCS" 2>&1 | tee -a "$LOG" >&2
+  fi
+  say "## ORT Java, bare session.run per 7.8 s chunk of the imported full-size htdemucs ($THREADS threads)"
+  java_run ort-chunk --model "$HTDEMUCS" --threads "$THREADS" --runs 3 | tee "$GEN/ort_htdemucs.txt" | tee -a "$LOG" >&2
   in3=$(make_input "$REALISTIC_MINUTES")
   say "## realistic model, ${REALISTIC_MINUTES}-minute input: decode -> separate -> 2 WAV stems + mono MP3"
   rm -rf "$GEN/out/realistic"
@@ -133,6 +140,10 @@ if [ -f "$GEN/realistic.txt" ] && [ "${SKIP_REALISTIC:-0}" != 1 ]; then
     echo "| ORT Java CPU time per chunk (median) | ${oc} s | PyTorch ${pc} s | $(ratio "$oc" "$pc")x | |"
   else
     echo "| ORT Java per 7.8 s chunk (median, $THREADS threads) | ${ort} s | (PyTorch not run) | | <= 1.0x |"
+  fi
+  if [ -f "$GEN/ort_htdemucs.txt" ]; then
+    ht=$(value ort_chunk_seconds_median "$GEN/ort_htdemucs.txt")
+    echo "| imported full-size htdemucs, ORT Java per chunk (median) | ${ht} s, peak RSS $(value peak_rss_mb "$GEN/ort_htdemucs.txt") MB | hdemucs_high ${ort} s | $(ratio "$ht" "$ort")x | |"
   fi
   echo "| realistic model, ${REALISTIC_MINUTES} min input: wall | ${wall} s (${runs} model runs) | | real-time factor ${rtf}x | |"
   echo "| share of wall time outside session.run: (wall - runs x bare run) / wall (needs an idle host) | ${outside} % | | | <= 3 % |"
