@@ -30,6 +30,7 @@ PY=/usr/bin/python3
 MODEL="$GEN/hdemucs_high.onnx"
 HTDEMUCS="$GEN/htdemucs_random.onnx"   # full-size htdemucs built by demucs-import (random weights)
 mkdir -p "$GEN/inputs" "$GEN/out"
+rm -f "$GEN"/*.txt   # result files of an earlier run must not pass for this run's baselines
 LOG="$GEN/report-$(date -u +%Y%m%dT%H%M%SZ).log"
 
 say() { echo "$*" | tee -a "$LOG" >&2; }
