@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * {@code OUT/progress.txt}. Writes go to a temporary file in the same folder that is then
@@ -38,8 +40,9 @@ public final class ProgressFile {
         Path target = path(outputDir);
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(outputDir, ".progress-", ".tmp");
-            Files.writeString(tmp, snapshot.toJson(), StandardCharsets.UTF_8);
+            // Not createTempFile: its 0600 permissions would hide progress.txt from pollers run as other users.
+            tmp = outputDir.resolve(".progress-" + UUID.randomUUID() + ".tmp");
+            Files.writeString(tmp, snapshot.toJson(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
