@@ -213,7 +213,7 @@ public final class SeparationOptions {
             if (!(transitionPower >= 1) || Double.isInfinite(transitionPower)) {
                 throw bad("transitionPower", transitionPower, "must be a finite number >= 1");
             }
-            if (segmentSeconds != null && !(segmentSeconds > 0) || segmentSeconds != null && segmentSeconds.isInfinite()) {
+            if (segmentSeconds != null && !(segmentSeconds > 0 && segmentSeconds < Double.POSITIVE_INFINITY)) {
                 throw bad("segmentSeconds", segmentSeconds, "must be a finite number > 0");
             }
             if (stems == null) {
