@@ -3,10 +3,10 @@ package dev.demucs.core;
 /** ONNX Runtime failed while running a model, or an execution device could not be set up. */
 public class InferenceException extends DemucsException {
     public InferenceException(String message) {
-        super(message);
+        super(Reason.INFERENCE, message);
     }
 
     public InferenceException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.INFERENCE, message, cause);
     }
 }

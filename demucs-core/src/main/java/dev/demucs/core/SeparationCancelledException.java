@@ -3,10 +3,10 @@ package dev.demucs.core;
 /** A separation was stopped through its {@link Cancellation} before it completed. */
 public class SeparationCancelledException extends DemucsException {
     public SeparationCancelledException(String message) {
-        super(message);
+        super(Reason.CANCELLED, message);
     }
 
     public SeparationCancelledException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.CANCELLED, message, cause);
     }
 }

@@ -3,8 +3,9 @@ package dev.demucs.ffmpeg;
 import dev.demucs.core.AudioIOException;
 
 /**
- * An {@link AudioIOException} from this module, with the reason as a value so that callers (the
- * CLI's exit code, the HTTP status) can react without parsing the message. The message is one
+ * An {@link AudioIOException} from this module, with the detailed reason as a value
+ * ({@link #mediaReason()}) so that callers can react without parsing the message; its
+ * {@link #reason()} is {@link dev.demucs.core.DemucsException.Reason#AUDIO_IO}. The message is one
  * line: the input or output (a path, or a URL without its query string), a colon, the reason.
  */
 public class MediaIOException extends AudioIOException {
@@ -53,8 +54,8 @@ public class MediaIOException extends AudioIOException {
         this.reason = reason;
     }
 
-    /** Why the operation failed. */
-    public Reason reason() {
+    /** Why the operation failed, in detail. */
+    public Reason mediaReason() {
         return reason;
     }
 }

@@ -253,7 +253,7 @@ class AudioWriterTest {
         assertThrows(IllegalArgumentException.class, () -> new EncoderOptions(0, ClipMode.NONE));
         MediaIOException e = assertThrows(MediaIOException.class, () -> AudioWriter.open(
                 dir.resolve("no/such/dir/x.wav"), AudioFormat.WAV_PCM16, RATE, 2, EncoderOptions.defaults()));
-        assertEquals(Reason.WRITE_FAILED, e.reason());
+        assertEquals(Reason.WRITE_FAILED, e.mediaReason());
         try (AudioWriter w = AudioWriter.open(target, AudioFormat.WAV_PCM16, RATE, 2, EncoderOptions.defaults())) {
             assertThrows(IllegalArgumentException.class, () -> w.write(new float[1][10], 0, 10));
             w.write(new float[2][10], 0, 10);

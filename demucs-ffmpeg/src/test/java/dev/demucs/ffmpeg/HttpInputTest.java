@@ -229,7 +229,7 @@ class HttpInputTest {
         assertFalse(input.toString().contains("Signature"));
         // a wrong signature: 403, and the message does not leak the query
         MediaIOException e = failure(base + "/signed/song.m4a?X-Amz-Signature=bad", DecodeOptions.defaults());
-        assertEquals(Reason.HTTP_FORBIDDEN, e.reason());
+        assertEquals(Reason.HTTP_FORBIDDEN, e.mediaReason());
         assertFalse(e.getMessage().contains("Signature"), e.getMessage());
     }
 
@@ -243,14 +243,14 @@ class HttpInputTest {
     @Test
     void notFound() {
         MediaIOException e = failure(base + "/missing/song.mp3", DecodeOptions.defaults());
-        assertEquals(Reason.HTTP_NOT_FOUND, e.reason());
+        assertEquals(Reason.HTTP_NOT_FOUND, e.mediaReason());
         assertTrue(e.getMessage().contains("404"), e.getMessage());
     }
 
     @Test
     void forbidden() {
         MediaIOException e = failure(base + "/forbidden/song.mp3", DecodeOptions.defaults());
-        assertEquals(Reason.HTTP_FORBIDDEN, e.reason());
+        assertEquals(Reason.HTTP_FORBIDDEN, e.mediaReason());
         assertTrue(e.getMessage().contains("403"), e.getMessage());
     }
 
@@ -261,7 +261,7 @@ class HttpInputTest {
             port = s.getLocalPort();
         }
         MediaIOException e = failure("http://127.0.0.1:" + port + "/song.mp3", DecodeOptions.defaults());
-        assertEquals(Reason.UNREACHABLE, e.reason());
+        assertEquals(Reason.UNREACHABLE, e.mediaReason());
     }
 
     @Test
@@ -271,7 +271,7 @@ class HttpInputTest {
         long t0 = System.nanoTime();
         MediaIOException e = failure(base + "/stall-body/song.mp3", quick);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertEquals(Reason.TIMEOUT, e.reason(), e.getMessage());
+        assertEquals(Reason.TIMEOUT, e.mediaReason(), e.getMessage());
         assertTrue(e.getMessage().contains("timed out"), e.getMessage());
         assertTrue(seconds < 15, "took " + seconds + " s");
     }
@@ -283,7 +283,7 @@ class HttpInputTest {
         long t0 = System.nanoTime();
         MediaIOException e = failure(base + "/stall-headers/song.mp3", quick);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertEquals(Reason.TIMEOUT, e.reason(), e.getMessage());
+        assertEquals(Reason.TIMEOUT, e.mediaReason(), e.getMessage());
         assertTrue(seconds < 10, "took " + seconds + " s");
     }
 }

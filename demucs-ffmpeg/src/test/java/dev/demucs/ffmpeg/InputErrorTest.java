@@ -47,22 +47,22 @@ class InputErrorTest {
     @Test
     void missingFile() {
         MediaIOException e = failure(dir.resolve("nope.mp3"));
-        assertEquals(Reason.NOT_FOUND, e.reason());
+        assertEquals(Reason.NOT_FOUND, e.mediaReason());
         assertTrue(e.getMessage().contains("no such file"));
         assertEquals(Reason.NOT_FOUND, assertThrows(MediaIOException.class,
-                () -> FfmpegInput.of(dir.resolve("nope.mp3").toString(), 44100, 2).probe()).reason());
+                () -> FfmpegInput.of(dir.resolve("nope.mp3").toString(), 44100, 2).probe()).mediaReason());
     }
 
     @Test
     void directory() {
-        assertEquals(Reason.NOT_FOUND, failure(dir).reason());
+        assertEquals(Reason.NOT_FOUND, failure(dir).mediaReason());
     }
 
     @Test
     void emptyFile() throws IOException {
         Path empty = Files.createFile(dir.resolve("empty.wav"));
         MediaIOException e = failure(empty);
-        assertEquals(Reason.EMPTY, e.reason());
+        assertEquals(Reason.EMPTY, e.mediaReason());
         assertTrue(e.getMessage().contains("empty"));
     }
 
@@ -70,7 +70,7 @@ class InputErrorTest {
     void textIsNotAudio() throws IOException {
         Path text = Files.writeString(dir.resolve("notes.mp3"), "This is not audio at all.\n".repeat(200));
         MediaIOException e = failure(text);
-        assertEquals(Reason.NOT_AUDIO, e.reason());
+        assertEquals(Reason.NOT_AUDIO, e.mediaReason());
         assertTrue(e.getMessage().contains("not an audio"), e.getMessage());
     }
 
@@ -79,7 +79,7 @@ class InputErrorTest {
         byte[] noise = new byte[100_000];
         new Random(5).nextBytes(noise);
         Path file = Files.write(dir.resolve("noise.bin"), noise);
-        assertEquals(Reason.NOT_AUDIO, failure(file).reason());
+        assertEquals(Reason.NOT_AUDIO, failure(file).mediaReason());
     }
 
     @Test
@@ -87,7 +87,7 @@ class InputErrorTest {
         Path video = dir.resolve("video.mkv");
         Cli.ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=1", "-c:v", "ffv1", video.toString());
         MediaIOException e = failure(video);
-        assertEquals(Reason.NO_AUDIO_STREAM, e.reason());
+        assertEquals(Reason.NO_AUDIO_STREAM, e.mediaReason());
         assertTrue(e.getMessage().contains("no audio stream"), e.getMessage());
     }
 
@@ -97,7 +97,7 @@ class InputErrorTest {
         Cli.ffmpeg("-f", "lavfi", "-i", "sine=sample_rate=44100:duration=4", "-ac", "2", "-c:a", "pcm_s16le", wav.toString());
         truncate(wav, Files.size(wav) / 2);
         MediaIOException e = failure(wav);
-        assertEquals(Reason.TRUNCATED, e.reason());
+        assertEquals(Reason.TRUNCATED, e.mediaReason());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
@@ -106,7 +106,7 @@ class InputErrorTest {
         Path flac = dir.resolve("cut.flac");
         Cli.ffmpeg("-f", "lavfi", "-i", "anoisesrc=sample_rate=44100:duration=4:seed=1", "-c:a", "flac", flac.toString());
         truncate(flac, Files.size(flac) * 6 / 10);
-        assertEquals(Reason.TRUNCATED, failure(flac).reason());
+        assertEquals(Reason.TRUNCATED, failure(flac).mediaReason());
     }
 
     @Test
@@ -124,7 +124,7 @@ class InputErrorTest {
         }
         Files.write(m4a, data);
         MediaIOException e = failure(m4a);
-        assertEquals(Reason.CORRUPT, e.reason());
+        assertEquals(Reason.CORRUPT, e.mediaReason());
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
 

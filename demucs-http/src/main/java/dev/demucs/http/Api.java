@@ -6,8 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.demucs.core.DemucsException;
+import dev.demucs.job.JobInputException;
+import dev.demucs.job.JobLayout;
+import dev.demucs.job.JobLimits;
+import dev.demucs.job.JobSpec;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
+import dev.demucs.job.SeparationJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,7 +58,7 @@ final class Api implements HttpHandler {
 
     /** File names a client may download: no path separators, no leading dot. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final List<String> RESULT_DIRS = List.of("", "demucs_results", "segments");
+    private static final List<String> RESULT_DIRS = List.of("", JobLayout.RESULTS, JobLayout.SEGMENTS);
     private static final int MAX_LOG_CHUNK = 1 << 20;
     private static final long MAX_DRAIN = 16L << 20;
 
@@ -80,8 +86,8 @@ final class Api implements HttpHandler {
         route("GET", "/job/{id}", this::getJob);
         route("DELETE", "/job/{id}", this::deleteJob);
         route("GET", "/job/{id}/logs", this::jobLogs);
-        route("GET", "/result/{id}", (ex, p) -> result(ex, p.get(0), query(ex).getOrDefault("file", "instrumental.mp3")));
-        route("HEAD", "/result/{id}", (ex, p) -> result(ex, p.get(0), query(ex).getOrDefault("file", "instrumental.mp3")));
+        route("GET", "/result/{id}", (ex, p) -> result(ex, p.get(0), query(ex).getOrDefault("file", JobLayout.INSTRUMENTAL)));
+        route("HEAD", "/result/{id}", (ex, p) -> result(ex, p.get(0), query(ex).getOrDefault("file", JobLayout.INSTRUMENTAL)));
         route("GET", "/result/{id}/{name}", (ex, p) -> result(ex, p.get(0), p.get(1)));
         route("HEAD", "/result/{id}/{name}", (ex, p) -> result(ex, p.get(0), p.get(1)));
     }
@@ -174,9 +180,27 @@ final class Api implements HttpHandler {
                 .put("queue_capacity", config.queueCapacity())
                 .put("device", config.separationOptions().device().toString());
         jobs.deviceFallback().ifPresent(f -> o.put("device_fallback", f));
+        o.set("limits", limitsJson(config.jobLimits()));
         o.put("version", version)
                 .put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());
         sendJson(ex, 200, o);
+    }
+
+    /** The operator's caps, named as their flags; a cap that is off is null. */
+    static ObjectNode limitsJson(JobLimits l) {
+        ObjectNode o = Json.object().put("max_shifts", l.maxShifts()).put("max_overlap", l.maxOverlap())
+                .put("min_segment_seconds", l.minSegmentSeconds());
+        if (l.maxInputSeconds() > 0) {
+            o.put("max_input_seconds", l.maxInputSeconds());
+        } else {
+            o.putNull("max_input_seconds");
+        }
+        if (l.maxFilesPerJob() > 0) {
+            o.put("max_files_per_job", l.maxFilesPerJob());
+        } else {
+            o.putNull("max_files_per_job");
+        }
+        return o;
     }
 
     private void openapi(HttpExchange ex, List<String> p) throws IOException {
@@ -239,7 +263,7 @@ final class Api implements HttpHandler {
 
     private JobRecord createUrlJob(JobRequest request) {
         new UrlGuard(config.allowPrivateUrls()).check(request.inputUrl());
-        validateOptions(request);
+        validateOptions(request, request.inputUrl());
         String id = request.jobId() != null ? request.jobId() : store.newId();
         if (store.get(id).isPresent()) {
             throw ApiException.conflict("job " + id + " already exists");
@@ -256,17 +280,35 @@ final class Api implements HttpHandler {
         }
     }
 
-    private void validateOptions(JobRequest request) {
-        JobManager.cutPoints(request);
-        if (request.twoStems() != null && model.ready()) {
-            try {
-                List<String> sources = model.await().separator().model().sources();
-                if (!sources.contains(request.twoStems())) {
-                    throw ApiException.badRequest("two_stems '" + request.twoStems() + "' is not a stem of the model; its stems are " + sources);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    /**
+     * The job's rules and the operator's caps ({@link JobSpec}) on a request, with its input (a URL or
+     * an upload's file; the output folder is not used by the checks), and the model's stems when it
+     * is loaded: 400 with the message the command line prints for the same mistake.
+     */
+    private JobSpec validateOptions(JobRequest request, String input) {
+        try {
+            JobSpec spec = request.spec(input, config.dataDir(), config.jobLimits());
+            if (model.ready()) {
+                spec.checkStemsOf(model.await().separator().model().sources());
             }
+            return spec;
+        } catch (JobInputException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "the server is shutting down", Map.of("Retry-After", "30"));
+        }
+    }
+
+    /** An upload's duration is known at once: the caps that need it are checked now (an upload that
+     * cannot be probed is accepted; its job fails with the reason). */
+    private static void checkUploadDuration(JobSpec spec) {
+        try {
+            SeparationJob.preflight(spec);
+        } catch (JobInputException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (DemucsException e) {
+            // not audio, unreadable: the run reports it
         }
     }
 
@@ -278,10 +320,10 @@ final class Api implements HttpHandler {
         if (request.inputUrl() != null) {
             throw ApiException.badRequest("input_url and an uploaded body are exclusive");
         }
-        validateOptions(request);
         String filename = Multipart.parameter(ex.getRequestHeaders().getFirst("Content-Disposition"), "filename");
         Path temp = store.tempFile();
         try {
+            validateOptions(request, temp.toString());
             // the request body is not closed here: a refused upload is drained before the answer
             try (OutputStream out = Files.newOutputStream(temp)) {
                 copyLimited(ex.getRequestBody(), out, config.maxInputBytes(), "upload");
@@ -341,7 +383,7 @@ final class Api implements HttpHandler {
             if (request.inputUrl() != null) {
                 throw ApiException.badRequest("input_url and an uploaded file are exclusive");
             }
-            validateOptions(request);
+            validateOptions(request, temp.toString());
             return createUploadJob(request, temp, filename, fileType == null ? "" : fileType.toLowerCase(Locale.ROOT));
         } finally {
             Files.deleteIfExists(temp);
@@ -352,6 +394,7 @@ final class Api implements HttpHandler {
         if (Files.size(temp) == 0) {
             throw ApiException.badRequest("the uploaded file is empty");
         }
+        checkUploadDuration(validateOptions(request, temp.toString()));
         String id = request.jobId() != null ? request.jobId() : store.newId();
         Path dir = store.createDir(id);
         try {
@@ -476,11 +519,11 @@ final class Api implements HttpHandler {
 
     private static List<Path> resultFiles(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        Path instrumental = dir.resolve("instrumental.mp3");
+        Path instrumental = dir.resolve(JobLayout.INSTRUMENTAL);
         if (Files.isRegularFile(instrumental, LinkOption.NOFOLLOW_LINKS)) {
             out.add(instrumental);
         }
-        for (String sub : List.of("segments", "demucs_results")) {
+        for (String sub : JobLayout.RESULT_DIRS) {
             Path d = dir.resolve(sub);
             if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                 try (Stream<Path> s = Files.list(d)) {
@@ -541,7 +584,7 @@ final class Api implements HttpHandler {
         Path dir = store.dir(r.id());
         for (String sub : RESULT_DIRS) {
             Path f = (sub.isEmpty() ? dir : dir.resolve(sub)).resolve(name);
-            if (sub.isEmpty() && !name.equals("instrumental.mp3")) {
+            if (sub.isEmpty() && !name.equals(JobLayout.INSTRUMENTAL)) {
                 continue;
             }
             if (f.normalize().startsWith(dir) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {

@@ -1,6 +1,7 @@
 package dev.demucs.http;
 
 import dev.demucs.core.AudioIOException;
+import dev.demucs.core.DemucsException;
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.SeparationCancelledException;
 import java.io.IOException;
@@ -152,8 +153,7 @@ final class InputFetcher implements AutoCloseable {
     }
 
     static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.replaceAll("\\s+", " ").trim();
+        return DemucsException.oneLine(e);
     }
 
     private static void closeQuietly(InputStream in) {

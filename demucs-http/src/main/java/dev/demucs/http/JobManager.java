@@ -2,10 +2,8 @@ package dev.demucs.http;
 
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.DemucsException;
-import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
-import dev.demucs.ffmpeg.ClipMode;
-import dev.demucs.job.CutPoints;
+import dev.demucs.job.JobLayout;
 import dev.demucs.job.JobListener;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.ProgressFile;
@@ -126,15 +124,6 @@ final class JobManager {
             t.setDaemon(true); // close() stops them in order; a forgotten close() must not keep the JVM alive
             workers.add(t);
             t.start();
-        }
-    }
-
-    /** Interval cut points of a request, validated (400 on bad text). */
-    static List<Double> cutPoints(JobRequest request) {
-        try {
-            return CutPoints.parse(request.intervalCut());
-        } catch (DemucsException e) {
-            throw ApiException.badRequest(e.getMessage());
         }
     }
 
@@ -308,7 +297,7 @@ final class JobManager {
                 try {
                     afterJob.run();
                 } catch (RuntimeException e) {
-                    System.err.println("demucs-http: after-job task failed: " + InputFetcher.oneLine(e));
+                    System.err.println("demucs-http: after-job task failed: " + DemucsException.oneLine(e));
                 }
             }
         }
@@ -339,42 +328,18 @@ final class JobManager {
                 store.update(id, x -> x.withInputFile(relative));
                 log(dir, "downloaded " + Files.size(input) + " bytes");
             }
-            removeOutputs(dir);
-            JobSpec.Builder spec = JobSpec.builder(input.toString(), dir)
-                    .cutPointsSeconds(cutPoints(req))
-                    .allStems(req.allStemsOrDefault());
-            if (req.segmentMaxSeconds() != null) {
-                spec.segmentMaxSeconds(req.segmentMaxSeconds());
-            }
-            if (req.twoStems() != null) {
-                spec.twoStem(req.twoStems());
-            }
-            if (req.mp3Bitrate() != null) {
-                spec.mp3BitrateKbps(req.mp3Bitrate());
-            }
-            if (req.clipMode() != null) {
-                spec.clipMode(ClipMode.valueOf(req.clipMode().toUpperCase(Locale.ROOT)));
-            }
+            JobLayout.removePreviousOutputs(dir);
+            JobSpec spec = req.spec(input.toString(), dir, config.jobLimits());
             Separator separator = loaded.separator();
             boolean own = false;
-            if (req.hasSeparatorOptions()) {
-                SeparationOptions.Builder o = config.separationOptions().toBuilder();
-                if (req.shifts() != null) {
-                    o.shifts(req.shifts());
-                }
-                if (req.overlap() != null) {
-                    o.overlap(req.overlap());
-                }
-                if (req.seed() != null) {
-                    o.seed(req.seed());
-                }
-                separator = Separator.open(loaded.bag(), o.build());
+            if (spec.hasSeparatorOptions()) {
+                separator = Separator.open(loaded.bag(), spec.separationOptions(config.separationOptions()));
                 own = true;
             }
             r.phase = "separating";
             log(dir, "separating");
             try {
-                SeparationJob.run(spec.build(), separator, new Listener(id, dir), r.cancellation);
+                SeparationJob.run(spec, separator, new Listener(id, dir), r.cancellation);
             } finally {
                 if (own) {
                     separator.close();
@@ -409,19 +374,12 @@ final class JobManager {
 
     private static String message(Exception e) {
         if (e instanceof DemucsException || e instanceof ApiException) {
-            return InputFetcher.oneLine(e);
+            return DemucsException.oneLine(e);
         }
         if (e instanceof IOException) {
-            return "I/O error: " + InputFetcher.oneLine(e);
+            return "I/O error: " + DemucsException.oneLine(e);
         }
-        return "internal error: " + e.getClass().getSimpleName() + ": " + InputFetcher.oneLine(e);
-    }
-
-    /** Removes what an interrupted earlier attempt may have left. */
-    private static void removeOutputs(Path dir) throws IOException {
-        JobStore.deleteTree(dir.resolve("segments"));
-        JobStore.deleteTree(dir.resolve("demucs_results"));
-        Files.deleteIfExists(dir.resolve("instrumental.mp3"));
+        return "internal error: " + e.getClass().getSimpleName() + ": " + DemucsException.oneLine(e);
     }
 
     private static String extensionOf(String path) {
@@ -449,7 +407,7 @@ final class JobManager {
         try {
             ProgressFile.write(dir, s);
         } catch (RuntimeException e) {
-            System.err.println("demucs-http: " + InputFetcher.oneLine(e));
+            System.err.println("demucs-http: " + DemucsException.oneLine(e));
         }
     }
 

@@ -2,18 +2,34 @@ package dev.demucs.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.demucs.ffmpeg.ClipMode;
+import dev.demucs.job.JobField;
+import dev.demucs.job.JobFields;
+import dev.demucs.job.JobInputException;
+import dev.demucs.job.JobLimits;
+import dev.demucs.job.JobSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * What a client asked for in {@code POST /job}, validated. Field names are the JSON ones
- * (snake_case). {@code null} means "not given, use the default".
+ * What a client asked for in {@code POST /job}, as stored in {@code job.json} and shown to clients.
+ * Field names are the JSON ones (snake_case). {@code null} means "not given, use the default".
+ * Reading maps the transport (JSON, form fields, query parameters) into the job's
+ * {@link JobFields}; the job's rules and the operator's caps are {@link JobSpec}'s alone
+ * ({@link #spec}), so a bad value gets the same message as on the command line.
  *
  * @param inputUrl          http(s) URL of the audio (absent for uploads)
  * @param intervalCut       cut points in seconds as text, e.g. {@code "300,600,900"}
@@ -33,25 +49,36 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
     /** Ids chosen by clients: letters, digits, '-' and '_', 1 to 64 characters. */
     static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    static final Set<String> FIELDS = Set.of("input_url", "interval_cut", "all_stems", "job_id",
-            "segment_max_seconds", "two_stems", "mp3_bitrate", "clip_mode", "shifts", "overlap", "seed");
+    private static final String INPUT_URL = "input_url";
+    private static final String JOB_ID_FIELD = "job_id";
 
-    /** True when a separator option differs from the server's shared separator. */
-    boolean hasSeparatorOptions() {
-        return shifts != null || overlap != null || seed != null;
+    static final Set<String> FIELDS = Stream.concat(Stream.of(INPUT_URL, JOB_ID_FIELD),
+            Arrays.stream(JobField.values()).map(JobField::key)).collect(Collectors.toUnmodifiableSet());
+
+    /** The request from the job's fields. */
+    static JobRequest of(String jobId, JobFields f) {
+        return new JobRequest(f.input(), f.intervalCut(), f.allStems(), jobId, f.segmentMaxSeconds(), f.twoStems(),
+                f.mp3Bitrate(), f.clipMode() == null ? null : f.clipMode().name().toLowerCase(Locale.ROOT), f.shifts(),
+                f.overlap(), f.seed());
     }
 
-    boolean allStemsOrDefault() {
-        return allStems != null && allStems;
-    }
-
-    JobRequest withInputUrl(String url) {
-        return new JobRequest(url, intervalCut, allStems, jobId, segmentMaxSeconds, twoStems, mp3Bitrate, clipMode,
-                shifts, overlap, seed);
+    /** The job's fields of this request (input: the URL, or null for an upload). */
+    JobFields fields() {
+        return new JobFields(inputUrl, intervalCut, allStems, segmentMaxSeconds, twoStems, mp3Bitrate,
+                clipMode == null ? null : ClipMode.valueOf(clipMode.toUpperCase(Locale.ROOT)), shifts, overlap, seed);
     }
 
     /**
-     * Reads a JSON object; every field is checked for its type and range.
+     * The job this request asks for, on {@code input} (the URL, or where the upload is).
+     *
+     * @throws dev.demucs.job.JobInputException naming the field or the limit (the CLI's message)
+     */
+    JobSpec spec(String input, Path outputDir, JobLimits limits) {
+        return JobSpec.fromFields(fields().withInput(input), outputDir, limits);
+    }
+
+    /**
+     * Reads a JSON object: scalars are read from their text as form fields are.
      *
      * @throws ApiException 400 naming the field and what is wrong
      */
@@ -59,17 +86,36 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
         if (body == null || !body.isObject()) {
             throw ApiException.badRequest("request body must be a JSON object");
         }
-        Iterator<String> names = body.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw ApiException.badRequest("unknown field '" + name + "'; known fields are " + new java.util.TreeSet<>(FIELDS));
+        Map<String, String> text = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String name = e.getKey();
+            JsonNode n = e.getValue();
+            checkKnown(name);
+            if (n.isNull()) {
+                continue;
+            }
+            Optional<JobField> field = JobField.ofKey(name);
+            if (field.isEmpty() && !n.isTextual()) {
+                throw ApiException.badRequest(name + " must be a string, got " + kind(n));
+            }
+            if (field.isPresent() && field.get() == JobField.INTERVAL_CUT && n.isArray()) {
+                List<String> parts = new ArrayList<>();
+                for (JsonNode c : n) {
+                    if (!c.isNumber()) {
+                        throw ApiException.badRequest(name + " must be " + field.get().kind() + ", got an array holding " + kind(c));
+                    }
+                    parts.add(c.asText());
+                }
+                text.put(name, String.join(",", parts));
+            } else if (n.isValueNode()) {
+                text.put(name, n.asText());
+            } else {
+                throw ApiException.badRequest(name + " must be " + field.map(JobField::kind).orElse("a string") + ", got " + kind(n));
             }
         }
-        return fromAccessor(name -> {
-            JsonNode n = body.get(name);
-            return n == null || n.isNull() ? null : n;
-        });
+        return fromText(text);
     }
 
     /**
@@ -78,133 +124,26 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
      * @throws ApiException 400 naming the field and what is wrong
      */
     static JobRequest fromText(Map<String, String> fields) {
-        for (String name : fields.keySet()) {
-            if (!FIELDS.contains(name)) {
-                throw ApiException.badRequest("unknown field '" + name + "'; known fields are " + new java.util.TreeSet<>(FIELDS));
-            }
+        Map<JobField, String> job = new EnumMap<>(JobField.class);
+        for (Map.Entry<String, String> e : fields.entrySet()) {
+            checkKnown(e.getKey());
+            JobField.ofKey(e.getKey()).ifPresent(f -> job.put(f, e.getValue()));
         }
-        return fromAccessor(name -> {
-            String v = fields.get(name);
-            return v == null ? null : Json.MAPPER.getNodeFactory().textNode(v);
-        });
-    }
-
-    private static JobRequest fromAccessor(Function<String, JsonNode> get) {
-        String inputUrl = text(get, "input_url");
-        String intervalCut = cuts(get.apply("interval_cut"));
-        Boolean allStems = bool(get, "all_stems");
-        String jobId = text(get, "job_id");
+        String jobId = fields.get(JOB_ID_FIELD);
         if (jobId != null && !JOB_ID.matcher(jobId).matches()) {
             throw ApiException.badRequest("job_id must be 1 to 64 letters, digits, '-' or '_', got '" + clip(jobId) + "'");
         }
-        Double segmentMax = number(get, "segment_max_seconds");
-        if (segmentMax != null && !(segmentMax > 0 && segmentMax <= 86_400)) {
-            throw ApiException.badRequest("segment_max_seconds must be > 0 and at most 86400, got " + segmentMax);
+        try {
+            return of(jobId, JobFields.parse(fields.get(INPUT_URL), job));
+        } catch (JobInputException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
-        String twoStems = text(get, "two_stems");
-        if (twoStems != null && !twoStems.matches("[a-z0-9_]{1,32}")) {
-            throw ApiException.badRequest("two_stems must be a stem name such as vocals, got '" + clip(twoStems) + "'");
-        }
-        Double bitrate = number(get, "mp3_bitrate");
-        if (bitrate != null && (bitrate != Math.rint(bitrate) || bitrate < 32 || bitrate > 320)) {
-            throw ApiException.badRequest("mp3_bitrate must be a whole number of kbit/s in 32 … 320, got " + bitrate);
-        }
-        String clipMode = text(get, "clip_mode");
-        if (clipMode != null) {
-            clipMode = clipMode.toLowerCase(Locale.ROOT);
-            if (!Set.of("rescale", "clamp", "none").contains(clipMode)) {
-                throw ApiException.badRequest("clip_mode must be rescale, clamp or none, got '" + clip(clipMode) + "'");
-            }
-        }
-        Double shifts = number(get, "shifts");
-        if (shifts != null && (shifts != Math.rint(shifts) || shifts < 0 || shifts > 20)) {
-            throw ApiException.badRequest("shifts must be a whole number in 0 … 20, got " + shifts);
-        }
-        Double overlap = number(get, "overlap");
-        if (overlap != null && !(overlap >= 0 && overlap < 1)) {
-            throw ApiException.badRequest("overlap must be in [0, 1), got " + overlap);
-        }
-        Double seed = number(get, "seed");
-        if (seed != null && (seed != Math.rint(seed) || Math.abs(seed) > 9.007199254740991E15)) {
-            throw ApiException.badRequest("seed must be a whole number, got " + seed);
-        }
-        return new JobRequest(inputUrl, intervalCut, allStems, jobId, segmentMax, twoStems,
-                bitrate == null ? null : bitrate.intValue(), clipMode, shifts == null ? null : shifts.intValue(), overlap,
-                seed == null ? null : seed.longValue());
     }
 
-    private static String text(Function<String, JsonNode> get, String name) {
-        JsonNode n = get.apply(name);
-        if (n == null) {
-            return null;
+    private static void checkKnown(String name) {
+        if (!FIELDS.contains(name)) {
+            throw ApiException.badRequest("unknown field '" + clip(name) + "'; known fields are " + new TreeSet<>(FIELDS));
         }
-        if (!n.isTextual()) {
-            throw ApiException.badRequest(name + " must be a string, got " + kind(n));
-        }
-        return n.asText();
-    }
-
-    private static Boolean bool(Function<String, JsonNode> get, String name) {
-        JsonNode n = get.apply(name);
-        if (n == null) {
-            return null;
-        }
-        if (n.isBoolean()) {
-            return n.booleanValue();
-        }
-        if (n.isTextual()) {
-            String t = n.asText().trim().toLowerCase(Locale.ROOT);
-            if (t.equals("true") || t.equals("1") || t.equals("yes")) {
-                return true;
-            }
-            if (t.equals("false") || t.equals("0") || t.equals("no")) {
-                return false;
-            }
-        }
-        throw ApiException.badRequest(name + " must be a boolean, got " + kind(n));
-    }
-
-    private static Double number(Function<String, JsonNode> get, String name) {
-        JsonNode n = get.apply(name);
-        if (n == null) {
-            return null;
-        }
-        if (n.isNumber()) {
-            return n.doubleValue();
-        }
-        if (n.isTextual()) {
-            try {
-                double v = Double.parseDouble(n.asText().trim());
-                if (Double.isFinite(v)) {
-                    return v;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw ApiException.badRequest(name + " must be a number, got '" + clip(n.asText()) + "'");
-        }
-        throw ApiException.badRequest(name + " must be a number, got " + kind(n));
-    }
-
-    /** interval_cut as text: a string as is, or an array of numbers joined with commas. */
-    private static String cuts(JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        if (n.isTextual()) {
-            return n.asText();
-        }
-        if (n.isArray()) {
-            List<String> parts = new ArrayList<>();
-            for (JsonNode e : n) {
-                if (!e.isNumber()) {
-                    throw ApiException.badRequest("interval_cut must be a string like \"300,600,900\" or an array of numbers, got an array holding " + kind(e));
-                }
-                parts.add(e.asText());
-            }
-            return String.join(",", parts);
-        }
-        throw ApiException.badRequest("interval_cut must be a string like \"300,600,900\" or an array of numbers, got " + kind(n));
     }
 
     private static String kind(JsonNode n) {

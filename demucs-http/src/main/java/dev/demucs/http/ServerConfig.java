@@ -2,6 +2,7 @@ package dev.demucs.http;
 
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.model.ModelBag;
+import dev.demucs.job.JobLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * remote clients on port {@value #DEFAULT_PORT}; bind {@code 127.0.0.1} for local-only use),
  * one worker, a queue of {@value #DEFAULT_QUEUE_CAPACITY} waiting jobs, uploads and downloaded
  * inputs up to {@value #DEFAULT_MAX_INPUT_BYTES} bytes, finished jobs kept 7 days and at most
- * {@value #DEFAULT_RETENTION_MAX_COUNT}, URL inputs on private addresses refused, no token.
+ * {@value #DEFAULT_RETENTION_MAX_COUNT}, URL inputs on private addresses refused, no token,
+ * jobs capped by {@link JobLimits#SERVER}.
  * {@link Builder#build()} rejects a bad value naming the field and the value.
  */
 public final class ServerConfig {
@@ -39,6 +41,12 @@ public final class ServerConfig {
     public static final int DEFAULT_RETENTION_MAX_COUNT = 1000;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(30);
+    /** Default caps on a job's cost ({@link #jobLimits()}), one constant per {@code serve} flag. */
+    public static final int DEFAULT_MAX_SHIFTS = JobLimits.SERVER_MAX_SHIFTS;
+    public static final double DEFAULT_MAX_OVERLAP = JobLimits.SERVER_MAX_OVERLAP;
+    public static final double DEFAULT_MIN_SEGMENT_SECONDS = JobLimits.SERVER_MIN_SEGMENT_SECONDS;
+    public static final double DEFAULT_MAX_INPUT_SECONDS = JobLimits.SERVER_MAX_INPUT_SECONDS;
+    public static final long DEFAULT_MAX_FILES_PER_JOB = JobLimits.SERVER_MAX_FILES_PER_JOB;
 
     private final String host;
     private final int port;
@@ -58,6 +66,7 @@ public final class ServerConfig {
     private final int retentionMaxCount;
     private final Duration shutdownGrace;
     private final Duration fetchTimeout;
+    private final JobLimits jobLimits;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -78,6 +87,7 @@ public final class ServerConfig {
         retentionMaxCount = b.retentionMaxCount;
         shutdownGrace = b.shutdownGrace;
         fetchTimeout = b.fetchTimeout;
+        jobLimits = b.jobLimits;
     }
 
     public static Builder builder() {
@@ -105,6 +115,7 @@ public final class ServerConfig {
         b.retentionMaxCount = retentionMaxCount;
         b.shutdownGrace = shutdownGrace;
         b.fetchTimeout = fetchTimeout;
+        b.jobLimits = jobLimits;
         return b;
     }
 
@@ -198,12 +209,21 @@ public final class ServerConfig {
         return fetchTimeout;
     }
 
+    /**
+     * The operator's caps on every job (shifts, overlap, segment length, input duration, files);
+     * a job past one is refused with 400 naming the limit, or fails with it once the input's
+     * duration is known. Default {@link JobLimits#SERVER}.
+     */
+    public JobLimits jobLimits() {
+        return jobLimits;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity="
                 + queueCapacity + ", dataDir=" + dataDir + ", model=" + (modelBag != null ? modelBag : modelSpec)
                 + ", allowPrivateUrls=" + allowPrivateUrls + ", token=" + (bearerToken == null ? "none" : "set")
-                + ", maxInputBytes=" + maxInputBytes + "}";
+                + ", maxInputBytes=" + maxInputBytes + ", jobLimits=" + jobLimits + "}";
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -226,6 +246,7 @@ public final class ServerConfig {
         private int retentionMaxCount = DEFAULT_RETENTION_MAX_COUNT;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
+        private JobLimits jobLimits = JobLimits.SERVER;
 
         private Builder() {
         }
@@ -323,6 +344,12 @@ public final class ServerConfig {
             return this;
         }
 
+        /** Caps on every job; {@link JobLimits#NONE} for none. */
+        public Builder jobLimits(JobLimits jobLimits) {
+            this.jobLimits = jobLimits;
+            return this;
+        }
+
         public ServerConfig build() {
             if (host == null || host.isBlank()) {
                 throw bad("host", host, "must not be blank");
@@ -359,6 +386,9 @@ public final class ServerConfig {
             requireNonNegative("fetchTimeout", fetchTimeout);
             if (fetchTimeout.isZero()) {
                 throw bad("fetchTimeout", fetchTimeout, "must be > 0");
+            }
+            if (jobLimits == null) {
+                throw bad("jobLimits", null, "must not be null (JobLimits.NONE for no caps)");
             }
             return new ServerConfig(this);
         }

@@ -1,12 +1,16 @@
 package dev.demucs.job;
 
+import dev.demucs.core.SeparationOptions;
 import dev.demucs.ffmpeg.ClipMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What one template job does. Immutable; the canonical constructor validates.
+ * What one template job does: the one definition of a job, for the command line and the HTTP
+ * service alike. Immutable; the canonical constructor (which {@link Builder#build()} and
+ * {@link #fromFields} call) is the only validator: every rule and limit of a job is here or in
+ * what it calls ({@link CutPoints}, {@link SeparationOptions}, {@link JobLimits}).
  *
  * <pre>{@code
  * JobSpec spec = JobSpec.builder("https://example.com/audio.mp3", Path.of("results"))
@@ -14,6 +18,17 @@ import java.util.Objects;
  *         .allStems(true)
  *         .build();
  * }</pre>
+ *
+ * <table>
+ * <caption>Options: field (command-line flag), default, rule</caption>
+ * <tr><td>interval_cut (--interval-cut)</td><td>none: automatic segments</td><td>seconds &gt; 0, strictly increasing, inside the input</td></tr>
+ * <tr><td>all_stems (--all-stems)</td><td>false</td><td>boolean</td></tr>
+ * <tr><td>segment_max_seconds (--segment-max)</td><td>{@value #DEFAULT_SEGMENT_MAX_SECONDS}</td><td>finite, &gt; 0</td></tr>
+ * <tr><td>two_stems (--two-stems)</td><td>{@value #DEFAULT_TWO_STEM}</td><td>a stem of the model ({@link JobLayout#STEM_NAME})</td></tr>
+ * <tr><td>mp3_bitrate (--mp3-bitrate)</td><td>{@value #DEFAULT_MP3_BITRATE_KBPS}</td><td>whole, {@value #MIN_MP3_BITRATE_KBPS} … {@value #MAX_MP3_BITRATE_KBPS}</td></tr>
+ * <tr><td>clip_mode (--clip-mode)</td><td>rescale</td><td>rescale, clamp or none</td></tr>
+ * <tr><td>shifts, overlap, seed</td><td>the separator's</td><td>{@link SeparationOptions.Builder#build()}'s</td></tr>
+ * </table>
  *
  * @param input             local path or http(s) URL of the audio
  * @param outputDir         the job's output folder (created when missing)
@@ -24,9 +39,14 @@ import java.util.Objects;
  * @param twoStem           the stem written beside its complement {@code instrum} (template: vocals)
  * @param mp3BitrateKbps    bitrate of {@code instrumental.mp3}
  * @param clipMode          how the written stems and the MP3 avoid clipping
+ * @param shifts            random shifts of this job; {@code null} = the separator's
+ * @param overlap           chunk overlap of this job; {@code null} = the separator's
+ * @param seed              seed of this job's shifts; {@code null} = the separator's
+ * @param limits            the operator's caps ({@link JobLimits#NONE} for none)
  */
 public record JobSpec(String input, Path outputDir, List<Double> cutPointsSeconds, double segmentMaxSeconds,
-                      boolean allStems, String twoStem, int mp3BitrateKbps, ClipMode clipMode) {
+                      boolean allStems, String twoStem, int mp3BitrateKbps, ClipMode clipMode, Integer shifts,
+                      Double overlap, Long seed, JobLimits limits) {
 
     /** The template's automatic segment length: 5 minutes. */
     public static final double DEFAULT_SEGMENT_MAX_SECONDS = 300;
@@ -34,10 +54,15 @@ public record JobSpec(String input, Path outputDir, List<Double> cutPointsSecond
     public static final String DEFAULT_TWO_STEM = "vocals";
     /** Upstream Demucs' MP3 bitrate. */
     public static final int DEFAULT_MP3_BITRATE_KBPS = 320;
+    /** Lowest MP3 bitrate: MPEG-1 Layer III's lowest, at the models' 44.1 kHz. */
+    public static final int MIN_MP3_BITRATE_KBPS = 32;
+    /** Highest MP3 bitrate: MPEG-1 Layer III's highest. */
+    public static final int MAX_MP3_BITRATE_KBPS = 320;
     public static final ClipMode DEFAULT_CLIP_MODE = ClipMode.RESCALE;
 
     /**
-     * @throws JobInputException naming the field and the value when one is wrong
+     * @throws JobInputException naming the field ({@link JobField#label()}) and the value when one
+     *                           is wrong, or the limit it breaks
      */
     public JobSpec {
         if (input == null || input.isBlank()) {
@@ -47,18 +72,53 @@ public record JobSpec(String input, Path outputDir, List<Double> cutPointsSecond
         cutPointsSeconds = List.copyOf(cutPointsSeconds == null ? List.of() : cutPointsSeconds);
         CutPoints.validate(cutPointsSeconds, cutPointsSeconds.toString());
         if (!(segmentMaxSeconds > 0) || Double.isInfinite(segmentMaxSeconds)) {
-            throw new JobInputException("segment max: must be a finite number of seconds > 0, got " + segmentMaxSeconds);
+            throw bad(JobField.SEGMENT_MAX_SECONDS, "a finite number of seconds > 0", CutPoints.fmt(segmentMaxSeconds));
         }
-        if (twoStem == null || twoStem.isBlank()) {
-            throw new JobInputException("two-stem: missing stem name (e.g. vocals)");
+        if (twoStem == null || !JobLayout.STEM_NAME.matcher(twoStem).matches()) {
+            throw bad(JobField.TWO_STEMS, "a stem name such as vocals (letters, digits, '_', '.', '-')",
+                    twoStem == null ? "nothing" : "'" + clip(twoStem) + "'");
         }
-        if (mp3BitrateKbps < 8 || mp3BitrateKbps > 320) {
-            throw new JobInputException("mp3 bitrate: must be between 8 and 320 kbps, got " + mp3BitrateKbps);
+        if (mp3BitrateKbps < MIN_MP3_BITRATE_KBPS || mp3BitrateKbps > MAX_MP3_BITRATE_KBPS) {
+            throw bad(JobField.MP3_BITRATE, "a whole number of kbit/s in " + MIN_MP3_BITRATE_KBPS + " … "
+                    + MAX_MP3_BITRATE_KBPS, mp3BitrateKbps);
         }
         Objects.requireNonNull(clipMode, "clipMode");
+        separationOptions(SeparationOptions.defaults(), shifts, overlap, seed);
+        Objects.requireNonNull(limits, "limits");
+        limits.checkOptions(cutPointsSeconds, segmentMaxSeconds, shifts, overlap);
     }
 
-    /** A builder with the template's defaults. */
+    /**
+     * The one factory from fields: every transport (JSON, form fields, query parameters, command
+     * line options) maps its input into {@link JobFields}; this applies the defaults, the rules
+     * and the operator's caps.
+     *
+     * @param fields    the fields as given ({@code null} = the default)
+     * @param outputDir the job's output folder
+     * @param limits    the operator's caps ({@link JobLimits#NONE} for none)
+     * @throws JobInputException naming the field and the reason, or the limit it breaks
+     */
+    public static JobSpec fromFields(JobFields fields, Path outputDir, JobLimits limits) {
+        Builder b = builder(fields.input(), outputDir).limits(limits).cutPointsSeconds(CutPoints.parse(fields.intervalCut()));
+        if (fields.allStems() != null) {
+            b.allStems(fields.allStems());
+        }
+        if (fields.segmentMaxSeconds() != null) {
+            b.segmentMaxSeconds(fields.segmentMaxSeconds());
+        }
+        if (fields.twoStems() != null) {
+            b.twoStem(fields.twoStems());
+        }
+        if (fields.mp3Bitrate() != null) {
+            b.mp3BitrateKbps(fields.mp3Bitrate());
+        }
+        if (fields.clipMode() != null) {
+            b.clipMode(fields.clipMode());
+        }
+        return b.shifts(fields.shifts()).overlap(fields.overlap()).seed(fields.seed()).build();
+    }
+
+    /** A builder with the template's defaults and no caps. */
     public static Builder builder(String input, Path outputDir) {
         return new Builder(input, outputDir);
     }
@@ -70,12 +130,100 @@ public record JobSpec(String input, Path outputDir, List<Double> cutPointsSecond
 
     public Builder toBuilder() {
         return new Builder(input, outputDir).cutPointsSeconds(cutPointsSeconds).segmentMaxSeconds(segmentMaxSeconds)
-                .allStems(allStems).twoStem(twoStem).mp3BitrateKbps(mp3BitrateKbps).clipMode(clipMode);
+                .allStems(allStems).twoStem(twoStem).mp3BitrateKbps(mp3BitrateKbps).clipMode(clipMode)
+                .shifts(shifts).overlap(overlap).seed(seed).limits(limits);
+    }
+
+    /** This job with another input (a downloaded copy of its URL, an upload's final place). */
+    public JobSpec withInput(String newInput) {
+        Builder b = toBuilder();
+        b.input = newInput;
+        return b.build();
+    }
+
+    /** Whether this job sets its own shifts, overlap or seed (it needs its own separator). */
+    public boolean hasSeparatorOptions() {
+        return shifts != null || overlap != null || seed != null;
+    }
+
+    /** {@code base} with this job's shifts, overlap and seed. */
+    public SeparationOptions separationOptions(SeparationOptions base) {
+        return separationOptions(base, shifts, overlap, seed);
+    }
+
+    /**
+     * {@code base} with the separator fields given in {@code fields} (the rest of {@code fields}
+     * is not looked at): what a server's default per-job options are made with.
+     *
+     * @throws JobInputException naming the field and the value
+     */
+    public static SeparationOptions separationOptions(SeparationOptions base, JobFields fields) {
+        return separationOptions(base, fields.shifts(), fields.overlap(), fields.seed());
+    }
+
+    private static SeparationOptions separationOptions(SeparationOptions base, Integer shifts, Double overlap, Long seed) {
+        SeparationOptions.Builder b = base.toBuilder();
+        if (shifts != null) {
+            b.shifts(shifts);
+        }
+        if (overlap != null) {
+            b.overlap(overlap);
+        }
+        if (seed != null) {
+            b.seed(seed);
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // SeparationOptions states its rule as "<field> <rule>, got <value>": name the job field instead
+            String m = e.getMessage();
+            for (JobField f : List.of(JobField.SHIFTS, JobField.OVERLAP, JobField.SEED)) {
+                if (m.startsWith(f.key() + " ")) {
+                    throw new JobInputException(f.label() + m.substring(f.key().length()), e);
+                }
+            }
+            throw new JobInputException(m, e);
+        }
+    }
+
+    /**
+     * Checks this job against the model's stems: {@code twoStem} is one of them and, with
+     * {@code allStems}, every one can be part of a file name.
+     *
+     * @throws JobInputException naming the field or the stem
+     */
+    public void checkStemsOf(List<String> sources) {
+        if (!sources.contains(twoStem)) {
+            throw bad(JobField.TWO_STEMS, "a stem of the model " + sources, "'" + twoStem + "'");
+        }
+        if (allStems) {
+            for (String s : sources) {
+                if (!s.equals(twoStem) && (!JobLayout.STEM_NAME.matcher(s).matches() || s.equals(JobLayout.COMPLEMENT))) {
+                    throw new JobInputException("model stem '" + s + "' cannot be used in a file name");
+                }
+            }
+        }
+    }
+
+    /** Segments of this job for an input of {@code durationSeconds} (finite, &gt; 0). */
+    public long segmentCount(double durationSeconds) {
+        if (!cutPointsSeconds.isEmpty()) {
+            return cutPointsSeconds.size() + 1L;
+        }
+        return Math.max(1, (long) Math.ceil(durationSeconds / segmentMaxSeconds - 1e-9));
+    }
+
+    private static JobInputException bad(JobField field, String rule, Object value) {
+        return new JobInputException(field.label() + " must be " + rule + ", got " + value);
+    }
+
+    private static String clip(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
     }
 
     /** Mutable builder; {@link #build()} validates. */
     public static final class Builder {
-        private final String input;
+        private String input;
         private final Path outputDir;
         private List<Double> cutPointsSeconds = List.of();
         private double segmentMaxSeconds = DEFAULT_SEGMENT_MAX_SECONDS;
@@ -83,6 +231,10 @@ public record JobSpec(String input, Path outputDir, List<Double> cutPointsSecond
         private String twoStem = DEFAULT_TWO_STEM;
         private int mp3BitrateKbps = DEFAULT_MP3_BITRATE_KBPS;
         private ClipMode clipMode = DEFAULT_CLIP_MODE;
+        private Integer shifts;
+        private Double overlap;
+        private Long seed;
+        private JobLimits limits = JobLimits.NONE;
 
         private Builder(String input, Path outputDir) {
             this.input = input;
@@ -119,9 +271,32 @@ public record JobSpec(String input, Path outputDir, List<Double> cutPointsSecond
             return this;
         }
 
+        /** {@code null} = the separator's. */
+        public Builder shifts(Integer shifts) {
+            this.shifts = shifts;
+            return this;
+        }
+
+        /** {@code null} = the separator's. */
+        public Builder overlap(Double overlap) {
+            this.overlap = overlap;
+            return this;
+        }
+
+        /** {@code null} = the separator's. */
+        public Builder seed(Long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder limits(JobLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
         public JobSpec build() {
             return new JobSpec(input, outputDir, cutPointsSeconds, segmentMaxSeconds, allStems, twoStem,
-                    mp3BitrateKbps, clipMode);
+                    mp3BitrateKbps, clipMode, shifts, overlap, seed, limits);
         }
     }
 }

@@ -21,7 +21,7 @@ import java.util.UUID;
 public final class ProgressFile {
 
     /** The template's file name. */
-    public static final String FILE_NAME = "progress.txt";
+    public static final String FILE_NAME = JobLayout.PROGRESS;
 
     private ProgressFile() {
     }

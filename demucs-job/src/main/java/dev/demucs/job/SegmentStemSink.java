@@ -25,8 +25,6 @@ import java.util.function.IntConsumer;
  */
 final class SegmentStemSink implements StemSink {
 
-    static final String COMPLEMENT_NAME = "instrum";
-
     private final Path resultsDir;
     private final Path instrumentalFile;
     private final long[] segmentStarts;
@@ -76,10 +74,6 @@ final class SegmentStemSink implements StemSink {
         return List.copyOf(stemFiles);
     }
 
-    static String segmentName(int index) {
-        return String.format("segment_%03d", index);
-    }
-
     @Override
     public void begin(List<String> stems, int sampleRate, int channels) {
         this.sampleRate = sampleRate;
@@ -102,7 +96,7 @@ final class SegmentStemSink implements StemSink {
         List<Integer> indexes = new ArrayList<>();
         names.add(twoStem);
         indexes.add(twoIndex);
-        names.add(COMPLEMENT_NAME);
+        names.add(JobLayout.COMPLEMENT);
         indexes.add(-1);
         for (String extra : extraStems) {
             int i = stems.indexOf(extra);
@@ -188,7 +182,7 @@ final class SegmentStemSink implements StemSink {
         segment++;
         writers = new AudioWriter[fileStems.length];
         for (int f = 0; f < fileStems.length; f++) {
-            writers[f] = AudioWriter.open(resultsDir.resolve(segmentName(segment) + "_" + fileStems[f] + ".wav"),
+            writers[f] = AudioWriter.open(resultsDir.resolve(JobLayout.stemFile(segment, fileStems[f])),
                     AudioFormat.WAV_PCM16, sampleRate, channels, wavOptions);
         }
     }
@@ -196,7 +190,7 @@ final class SegmentStemSink implements StemSink {
     private void completeSegment() {
         for (int f = 0; f < writers.length; f++) {
             writers[f].complete();
-            stemFiles.add(resultsDir.resolve(segmentName(segment) + "_" + fileStems[f] + ".wav"));
+            stemFiles.add(resultsDir.resolve(JobLayout.stemFile(segment, fileStems[f])));
         }
         writers = null;
         onSegmentDone.accept(segment + 1);

@@ -2,6 +2,7 @@ package dev.demucs.job;
 
 import dev.demucs.core.AudioIOException;
 import dev.demucs.core.Cancellation;
+import dev.demucs.core.DemucsException;
 import dev.demucs.core.Device;
 import dev.demucs.core.ProgressListener;
 import dev.demucs.core.SeparationCancelledException;
@@ -26,11 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The template's separation job: cut the input into segments, separate the whole track once,
@@ -67,20 +65,15 @@ import java.util.stream.Stream;
  */
 public final class SeparationJob {
 
-    /** Name of the hidden staging folder inside the output folder. */
-    static final String STAGING = ".demucs-partial";
-    static final String SEGMENTS = "segments";
-    static final String RESULTS = "demucs_results";
-    static final String INSTRUMENTAL = "instrumental.mp3";
-    /** Decoded copy of a remote input, inside the staging folder. */
-    static final String SPOOL = "input.f32";
+    private static final String STAGING = JobLayout.STAGING;
+    private static final String SEGMENTS = JobLayout.SEGMENTS;
+    private static final String RESULTS = JobLayout.RESULTS;
+    private static final String INSTRUMENTAL = JobLayout.INSTRUMENTAL;
     /** AAC bitrate of the cut segments. */
     static final int SEGMENT_BITRATE_KBPS = 256;
 
     private static final int BLOCK_FRAMES = 1 << 16;
     private static final int QUEUE_BLOCKS = 8;
-    private static final Pattern OUR_SEGMENT = Pattern.compile("segment_\\d{3,}\\.m4a");
-    private static final Pattern OUR_STEM = Pattern.compile("segment_\\d{3,}_[^/]+\\.wav");
 
     private SeparationJob() {
     }
@@ -111,23 +104,21 @@ public final class SeparationJob {
             List<String> extraStems = checkStems(spec, separator);
             checkInput(spec.input());
             progress.phase(TaskState.RUNNING, TaskState.NO_WORK, TaskState.NO_WORK);
-            removePreviousOutputs(out);
-            deleteTree(staging);
+            JobLayout.removePreviousOutputs(out);
             Files.createDirectories(staging.resolve(SEGMENTS));
             Files.createDirectories(staging.resolve(RESULTS));
 
             int sampleRate = separator.model().sampleRate();
             FfmpegInput input = FfmpegInput.of(spec.input(), sampleRate, 2);
             MediaInfo info = input.probe();
-            checkCutsAgainstDuration(spec, info.durationSeconds());
-            if (Double.isFinite(info.durationSeconds()) && info.durationSeconds() > 0) {
-                progress.totalSegments(estimateSegments(spec, info.durationSeconds()));
+            if (checkAgainstDuration(spec, info.durationSeconds(), extraStems.size())) {
+                progress.totalSegments((int) Math.min(Integer.MAX_VALUE, spec.segmentCount(info.durationSeconds())));
             }
 
             // 1. cutting: one continuous decode → segments/segment_NNN.m4a
             // A remote input is fetched and decoded once: the decoded samples are spooled to a
             // local file that the separator's two passes read.
-            SpooledInput.Writer spool = isUrl(spec.input()) ? SpooledInput.create(staging.resolve(SPOOL), sampleRate, 2,
+            SpooledInput.Writer spool = isUrl(spec.input()) ? SpooledInput.create(staging.resolve(JobLayout.SPOOL), sampleRate, 2,
                     redact(spec.input())) : null;
             Cut cut;
             try {
@@ -138,6 +129,8 @@ public final class SeparationJob {
                 }
                 throw t;
             }
+            // an input whose probe told no duration is checked now that its length is known
+            checkAgainstDuration(spec, (double) cut.totalFrames / sampleRate, extraStems.size());
             AudioInput separationInput = spool != null ? spool.finish() : input;
             progress.totalSegments(cut.segmentStarts.length);
             cancellation.throwIfCancelled();
@@ -158,7 +151,7 @@ public final class SeparationJob {
             cancellation.throwIfCancelled();
             List<Path> segments = new ArrayList<>();
             for (int i = 0; i < cut.segmentStarts.length; i++) {
-                segments.add(out.resolve(SEGMENTS).resolve(SegmentStemSink.segmentName(i) + ".m4a"));
+                segments.add(out.resolve(SEGMENTS).resolve(JobLayout.segmentFile(i)));
             }
             List<Path> stemFiles = new ArrayList<>();
             for (Path p : stems.stemFiles()) {
@@ -167,14 +160,13 @@ public final class SeparationJob {
             moveContents(staging.resolve(SEGMENTS), out.resolve(SEGMENTS));
             moveContents(staging.resolve(RESULTS), out.resolve(RESULTS));
             move(staging.resolve(INSTRUMENTAL), out.resolve(INSTRUMENTAL));
-            deleteTree(staging);
+            JobLayout.deleteTree(staging);
             progress.completed();
             return new JobResult(out.resolve(INSTRUMENTAL), segments, stemFiles, progress.elapsedSeconds());
         } catch (Throwable t) {
             progress.failed(errorMessage(t));
             try {
-                removePreviousOutputs(out);
-                deleteTree(staging);
+                JobLayout.removePreviousOutputs(out);
             } catch (IOException | RuntimeException e) {
                 t.addSuppressed(e);
             }
@@ -190,30 +182,27 @@ public final class SeparationJob {
 
     /**
      * Checks a job before any expensive work (a model download, a separation): the input exists
-     * or is a well-formed http(s) URL, FFmpeg can probe it as audio, and the cut points lie
-     * inside its duration. {@link #run} makes the same checks; callers use this to fail fast.
+     * or is a well-formed http(s) URL, FFmpeg can probe it as audio, and what needs its duration
+     * holds: the cut points lie inside it, and the job's {@link JobLimits} (duration, files; the
+     * files counted without the extra stems of {@code allStems}, which need the model). {@link #run}
+     * makes the same checks; callers use this to fail fast.
      *
      * @return what FFmpeg says about the input
-     * @throws JobInputException bad input (missing file, malformed URL, cut point past the end)
+     * @throws JobInputException bad input (missing file, malformed URL, cut point past the end, a limit broken)
      * @throws AudioIOException  the input cannot be read or is not audio
      */
     public static MediaInfo preflight(JobSpec spec) {
         checkInput(spec.input());
         MediaInfo info = FfmpegInput.of(spec.input(), 44_100, 2).probe();
-        checkCutsAgainstDuration(spec, info.durationSeconds());
+        checkAgainstDuration(spec, info.durationSeconds(), 0);
         return info;
     }
 
     /** The one-line message written to {@code details.error}. */
     static String errorMessage(Throwable t) {
-        String m = t.getMessage();
-        if (m == null || m.isBlank()) {
-            m = t.getClass().getSimpleName();
-        }
-        if (t instanceof SeparationCancelledException && !m.toLowerCase(Locale.ROOT).contains("cancel")) {
-            m = "cancelled: " + m;
-        }
-        return m.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+        String m = DemucsException.oneLine(t);
+        boolean cancelled = t instanceof DemucsException d && d.reason() == DemucsException.Reason.CANCELLED;
+        return cancelled && !m.toLowerCase(Locale.ROOT).contains("cancel") ? "cancelled: " + m : m;
     }
 
     @SuppressWarnings("unchecked")
@@ -224,9 +213,7 @@ public final class SeparationJob {
     private static List<String> checkStems(JobSpec spec, Separator separator) {
         List<String> outputs = separator.outputStems();
         List<String> sources = separator.model().sources();
-        if (!sources.contains(spec.twoStem())) {
-            throw new JobInputException("two-stem '" + spec.twoStem() + "': the model's stems are " + sources);
-        }
+        spec.checkStemsOf(sources);
         if (!outputs.contains(spec.twoStem())) {
             throw new IllegalArgumentException("the separator does not output '" + spec.twoStem()
                     + "' (its outputs are " + outputs + "); open it with StemSelection.all()");
@@ -244,9 +231,6 @@ public final class SeparationJob {
             }
             for (String s : sources) {
                 if (!s.equals(spec.twoStem())) {
-                    if (!s.matches("[A-Za-z0-9_.-]+") || s.equals(SegmentStemSink.COMPLEMENT_NAME)) {
-                        throw new JobInputException("model stem '" + s + "' cannot be used in a file name");
-                    }
                     extra.add(s);
                 }
             }
@@ -314,26 +298,28 @@ public final class SeparationJob {
         return s.replaceFirst("://[^/@]*@", "://");
     }
 
-    private static void checkCutsAgainstDuration(JobSpec spec, double durationSeconds) {
-        if (!Double.isFinite(durationSeconds) || spec.cutPointsSeconds().isEmpty()) {
-            return;
+    /**
+     * What needs the input's duration: the cut points inside it, the caps on duration and files.
+     *
+     * @return false when the duration is not known (nothing checked)
+     */
+    private static boolean checkAgainstDuration(JobSpec spec, double durationSeconds, int extraStems) {
+        if (!Double.isFinite(durationSeconds) || durationSeconds <= 0) {
+            return false;
         }
-        double last = spec.cutPointsSeconds().get(spec.cutPointsSeconds().size() - 1);
-        if (last >= durationSeconds) {
-            throw pastTheEnd(spec, last, durationSeconds);
+        if (!spec.cutPointsSeconds().isEmpty()) {
+            double last = spec.cutPointsSeconds().get(spec.cutPointsSeconds().size() - 1);
+            if (last >= durationSeconds) {
+                throw pastTheEnd(spec, last, durationSeconds);
+            }
         }
+        spec.limits().checkDuration(durationSeconds, spec.segmentCount(durationSeconds), extraStems);
+        return true;
     }
 
     private static JobInputException pastTheEnd(JobSpec spec, double cut, double durationSeconds) {
         return new JobInputException("interval cut " + CutPoints.fmt(cut) + " s is at or past the end of input '"
                 + redact(spec.input()) + "' (" + String.format(Locale.ROOT, "%.3f", durationSeconds) + " s long)");
-    }
-
-    private static int estimateSegments(JobSpec spec, double durationSeconds) {
-        if (!spec.cutPointsSeconds().isEmpty()) {
-            return spec.cutPointsSeconds().size() + 1;
-        }
-        return Math.max(1, (int) Math.ceil(durationSeconds / spec.segmentMaxSeconds() - 1e-9));
     }
 
     /** The result of the cutting pass. */
@@ -367,7 +353,7 @@ public final class SeparationJob {
                         starts.add(position);
                         segmentEnd = explicit.length == 0 ? position + autoFrames
                                 : index < explicit.length ? explicit[index] : Long.MAX_VALUE;
-                        writer = AudioWriter.open(segmentsDir.resolve(SegmentStemSink.segmentName(index) + ".m4a"),
+                        writer = AudioWriter.open(segmentsDir.resolve(JobLayout.segmentFile(index)),
                                 AudioFormat.M4A, sampleRate, 2, m4a);
                     }
                     int take = (int) Math.min(n - offset, segmentEnd - position);
@@ -400,32 +386,6 @@ public final class SeparationJob {
         return new Cut(starts.stream().mapToLong(Long::longValue).toArray(), position);
     }
 
-    /** Removes the layout files of an earlier run (only names this job writes). */
-    private static void removePreviousOutputs(Path out) throws IOException {
-        Files.deleteIfExists(out.resolve(INSTRUMENTAL));
-        removeMatching(out.resolve(SEGMENTS), OUR_SEGMENT);
-        removeMatching(out.resolve(RESULTS), OUR_STEM);
-    }
-
-    private static void removeMatching(Path dir, Pattern names) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        boolean empty = true;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (names.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
-                    Files.deleteIfExists(p);
-                } else {
-                    empty = false;
-                }
-            }
-        }
-        if (empty) {
-            Files.deleteIfExists(dir);
-        }
-    }
-
     private static void moveContents(Path from, Path to) throws IOException {
         if (!Files.exists(to)) {
             move(from, to);
@@ -443,17 +403,6 @@ public final class SeparationJob {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

@@ -333,7 +333,7 @@ class SeparationJobTest {
         assertFalse(Files.exists(out.resolve("instrumental.mp3")), "no instrumental after a failure");
         assertFalse(Files.exists(out.resolve("segments")), "no segments after a failure");
         assertFalse(Files.exists(out.resolve("demucs_results")), "no stems after a failure");
-        assertFalse(Files.exists(out.resolve(SeparationJob.STAGING)), "staging folder removed");
+        assertFalse(Files.exists(out.resolve(JobLayout.STAGING)), "staging folder removed");
     }
 
     /** instrumental.mp3: mono, the track's length, the mono complement; segments: the cut lengths (ffprobe). */
