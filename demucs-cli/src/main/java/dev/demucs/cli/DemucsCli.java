@@ -2,13 +2,14 @@ package dev.demucs.cli;
 
 import dev.demucs.cli.models.ModelsCommand;
 import dev.demucs.core.Cancellation;
+import dev.demucs.core.DemucsException;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
-import dev.demucs.ffmpeg.ClipMode;
-import dev.demucs.job.CutPoints;
-import dev.demucs.job.JobInputException;
+import dev.demucs.job.JobField;
+import dev.demucs.job.JobFields;
+import dev.demucs.job.JobLimits;
 import dev.demucs.job.JobResult;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.SeparationJob;
@@ -17,10 +18,10 @@ import dev.demucs.models.ResolvedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -84,7 +85,7 @@ public final class DemucsCli implements Callable<Integer> {
 
     @Option(names = "--segment-max", paramLabel = "SECONDS", defaultValue = "300",
             description = "Longest automatic segment without --interval-cut (default: ${DEFAULT-VALUE}).")
-    double segmentMax;
+    String segmentMax;
 
     @Option(names = "--two-stems", paramLabel = "STEM", defaultValue = JobSpec.DEFAULT_TWO_STEM,
             description = "Stem written beside its complement 'instrum' (default: ${DEFAULT-VALUE}).")
@@ -92,11 +93,11 @@ public final class DemucsCli implements Callable<Integer> {
 
     @Option(names = "--mp3-bitrate", paramLabel = "KBPS", defaultValue = "" + JobSpec.DEFAULT_MP3_BITRATE_KBPS,
             description = "Bitrate of instrumental.mp3 (default: ${DEFAULT-VALUE}).")
-    int mp3Bitrate;
+    String mp3Bitrate;
 
     @Option(names = "--clip-mode", paramLabel = "rescale|clamp|none", defaultValue = "rescale",
             description = "Clipping prevention per written file (default: ${DEFAULT-VALUE}).")
-    ClipMode clipMode;
+    String clipMode;
 
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
@@ -152,17 +153,11 @@ public final class DemucsCli implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "missing --input (a local audio file or an http(s) URL)");
         }
-        // Every check on the arguments comes before any work (model download, decoding).
-        List<Double> cuts = CutPoints.parse(intervalCut);
-        SeparationOptions options = engine.separationOptions(spec);
-        if (!(segmentMax > 0) || Double.isInfinite(segmentMax)) {
-            throw usage("--segment-max: must be a number of seconds > 0, got " + segmentMax);
-        }
-        if (mp3Bitrate < 8 || mp3Bitrate > 320) {
-            throw usage("--mp3-bitrate: must be between 8 and 320 kbps, got " + mp3Bitrate);
-        }
-        JobSpec job = JobSpec.builder(input.trim(), output).cutPointsSeconds(cuts).segmentMaxSeconds(segmentMax)
-                .allStems(allStems).twoStem(twoStems).mp3BitrateKbps(mp3Bitrate).clipMode(clipMode).build();
+        // Every check on the arguments comes before any work (model download, decoding): the job's
+        // fields go through the job's one factory, as the HTTP service's do, so a mistake gets the
+        // same message here and there.
+        JobSpec job = JobSpec.fromFields(JobFields.parse(input.trim(), jobFields()), output, JobLimits.NONE);
+        SeparationOptions options = job.separationOptions(engine.engineOptions(spec));
         SeparationJob.preflight(job); // input exists and is audio, cut points inside it: before any download
 
         ConsoleProgress progress = new ConsoleProgress(err, terminal, quiet);
@@ -208,24 +203,28 @@ public final class DemucsCli implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private ResolvedModel resolveModel(ConsoleProgress progress) {
-        String model = engine.model();
-        if (model != null) {
-            String m = model;
-            String lower = m.toLowerCase(Locale.ROOT);
-            boolean looksLikeFile = lower.endsWith(".onnx") || lower.endsWith(".json") || lower.endsWith(".th")
-                    || m.contains("/") || m.contains(java.io.File.separator);
-            if (looksLikeFile && !Files.exists(Path.of(m))) {
-                throw new ModelNotFoundException("model '" + m + "': no such file; pass --model with an existing .onnx file"
-                        + " or bag manifest .json, or a model name (see 'demucs-separate models list'; 'demucs-separate models"
-                        + " import' converts a Demucs .th checkpoint)");
-            }
+    /** The job's fields as the user typed them (text; picocli's defaults are the job's). */
+    private Map<JobField, String> jobFields() {
+        Map<JobField, String> fields = new EnumMap<>(JobField.class);
+        if (intervalCut != null) {
+            fields.put(JobField.INTERVAL_CUT, intervalCut);
         }
-        return ModelResolver.defaults().withOffline(engine.offline).resolve(model, progress);
+        fields.put(JobField.ALL_STEMS, Boolean.toString(allStems));
+        fields.put(JobField.SEGMENT_MAX_SECONDS, segmentMax);
+        fields.put(JobField.TWO_STEMS, twoStems);
+        fields.put(JobField.MP3_BITRATE, mp3Bitrate);
+        fields.put(JobField.CLIP_MODE, clipMode);
+        fields.putAll(engine.separatorFields());
+        return fields;
     }
 
-    private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
+    private ResolvedModel resolveModel(ConsoleProgress progress) {
+        try {
+            return ModelResolver.defaults().withOffline(engine.offline).resolve(engine.model(), progress);
+        } catch (ModelNotFoundException e) {
+            throw new ModelNotFoundException("--model: " + e.getMessage() + " (see 'demucs-separate models list';"
+                    + " 'demucs-separate models import' converts a Demucs .th checkpoint)", e);
+        }
     }
 
     private static String message(Throwable t) {
@@ -234,7 +233,7 @@ public final class DemucsCli implements Callable<Integer> {
     }
 
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+        return DemucsException.oneLine(s);
     }
 
     /** {@code --version}: the project version from the build. */

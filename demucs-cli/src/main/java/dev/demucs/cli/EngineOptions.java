@@ -4,6 +4,11 @@ import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.StemSelection;
 import dev.demucs.models.ModelResolver;
+import dev.demucs.job.JobField;
+import dev.demucs.job.JobFields;
+import dev.demucs.job.JobInputException;
+import dev.demucs.job.JobSpec;
+import java.util.EnumMap;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,13 +17,14 @@ import picocli.CommandLine.Option;
 /**
  * The model and engine flags shared by the separation command and {@code serve}
  * (a picocli mixin): {@code --model --offline --device --threads --shifts --overlap --seed}.
- * Validation is {@link SeparationOptions.Builder#build()}'s, reported under the flag's name.
+ * {@code --shifts --overlap --seed} are job fields: read as text and checked by the job's rules
+ * ({@link JobFields#parse}, {@link JobSpec}), with the job's messages; the engine's own flags are
+ * checked by {@link SeparationOptions.Builder#build()}, reported under the flag's name.
  */
 public final class EngineOptions {
 
     /** SeparationOptions field → the flag that sets it, for error messages. */
-    private static final Map<String, String> FLAG_OF_FIELD = Map.of(
-            "shifts", "--shifts", "overlap", "--overlap", "seed", "--seed", "intraOpThreads", "--threads");
+    private static final Map<String, String> FLAG_OF_FIELD = Map.of("intraOpThreads", "--threads");
 
     @Option(names = "--model", paramLabel = "NAME|FILE",
             description = "Model: a registry name, an .onnx file, a bag manifest .json or a .th checkpoint (default: "
@@ -38,22 +44,46 @@ public final class EngineOptions {
 
     @Option(names = "--shifts", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SHIFTS,
             description = "Random time shifts averaged, 0 = none (default: ${DEFAULT-VALUE}).")
-    int shifts;
+    String shifts;
 
     @Option(names = "--overlap", paramLabel = "FRACTION", defaultValue = "" + SeparationOptions.DEFAULT_OVERLAP,
             description = "Overlap between model chunks, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double overlap;
+    String overlap;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_SEED,
             description = "Seed of the random shifts (default: ${DEFAULT-VALUE}).")
-    long seed;
+    String seed;
+
+    /** The job fields these flags give: shifts, overlap, seed, as text. */
+    Map<JobField, String> separatorFields() {
+        Map<JobField, String> fields = new EnumMap<>(JobField.class);
+        fields.put(JobField.SHIFTS, shifts);
+        fields.put(JobField.OVERLAP, overlap);
+        fields.put(JobField.SEED, seed);
+        return fields;
+    }
 
     /**
-     * The separation options these flags give, computing every stem.
+     * The separation options these flags give, computing every stem: what {@code serve} runs jobs
+     * with when they set none of their own.
+     *
+     * @throws CommandLine.ParameterException naming the flag and the value when one is wrong
+     */
+    SeparationOptions separationOptions(CommandSpec spec) {
+        try {
+            return JobSpec.separationOptions(engineOptions(spec), JobFields.parse(null, separatorFields()));
+        } catch (JobInputException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The separation options of the engine flags (device, threads), computing every stem, with the
+     * default shifts, overlap and seed: a job applies its own ({@link JobSpec#separationOptions}).
      *
      * @throws CommandLine.ParameterException naming the flag and the value when one is out of range
      */
-    SeparationOptions separationOptions(CommandSpec spec) {
+    SeparationOptions engineOptions(CommandSpec spec) {
         Device parsedDevice;
         try {
             parsedDevice = Device.parse(device);
@@ -61,7 +91,7 @@ public final class EngineOptions {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage(), e);
         }
         try {
-            return SeparationOptions.builder().shifts(shifts).overlap(overlap).seed(seed)
+            return SeparationOptions.builder()
                     .device(parsedDevice).intraOpThreads(threads).stems(StemSelection.all()).build();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();

@@ -1,9 +1,6 @@
 package dev.demucs.cli;
 
-import dev.demucs.core.AudioIOException;
-import dev.demucs.core.InvalidModelException;
-import dev.demucs.core.ModelNotFoundException;
-import dev.demucs.job.JobInputException;
+import dev.demucs.core.DemucsException;
 import picocli.CommandLine;
 
 /**
@@ -31,16 +28,20 @@ public final class ExitCodes {
     private ExitCodes() {
     }
 
-    /** The exit code for an error that ended a command. */
+    /** The exit code for an error that ended a command: a library error's by its {@link DemucsException#reason()}. */
     public static int of(Throwable t) {
-        if (t instanceof CommandLine.ParameterException || t instanceof JobInputException
-                || t instanceof IllegalArgumentException) {
+        if (t instanceof DemucsException d) {
+            return switch (d.reason()) {
+                case BAD_INPUT -> USAGE;
+                case MODEL_NOT_FOUND, INVALID_MODEL -> MODEL;
+                case AUDIO_IO -> IO;
+                case INFERENCE, CANCELLED, OTHER -> OTHER;
+            };
+        }
+        if (t instanceof CommandLine.ParameterException || t instanceof IllegalArgumentException) {
             return USAGE;
         }
-        if (t instanceof ModelNotFoundException || t instanceof InvalidModelException) {
-            return MODEL;
-        }
-        if (t instanceof AudioIOException || t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
+        if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
             return IO;
         }
         return OTHER;

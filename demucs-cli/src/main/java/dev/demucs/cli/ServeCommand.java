@@ -3,6 +3,7 @@ package dev.demucs.cli;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.http.DemucsServer;
 import dev.demucs.http.ServerConfig;
+import dev.demucs.job.JobLimits;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -71,6 +72,26 @@ public final class ServeCommand implements Callable<Integer> {
             description = "On SIGTERM, let running jobs finish this long before recording them as interrupted (default: ${DEFAULT-VALUE}).")
     double shutdownGraceSeconds;
 
+    @Option(names = "--max-shifts", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_MAX_SHIFTS,
+            description = "Most shifts a job may ask for (default: ${DEFAULT-VALUE}).")
+    int maxShifts;
+
+    @Option(names = "--max-overlap", paramLabel = "FRACTION", defaultValue = "" + ServerConfig.DEFAULT_MAX_OVERLAP,
+            description = "Largest overlap a job may ask for, in [0, 1]; 1 = no cap (default: ${DEFAULT-VALUE}).")
+    double maxOverlap;
+
+    @Option(names = "--min-segment-seconds", paramLabel = "SECONDS", defaultValue = "" + ServerConfig.DEFAULT_MIN_SEGMENT_SECONDS,
+            description = "Shortest segment_max_seconds and gap between interval_cut points; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    double minSegmentSeconds;
+
+    @Option(names = "--max-input-seconds", paramLabel = "SECONDS", defaultValue = "" + ServerConfig.DEFAULT_MAX_INPUT_SECONDS,
+            description = "Longest input a job may have; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    double maxInputSeconds;
+
+    @Option(names = "--max-files-per-job", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_MAX_FILES_PER_JOB,
+            description = "Most files a job may write (segments x files per segment); 0 = no cap (default: ${DEFAULT-VALUE}).")
+    long maxFilesPerJob;
+
     @Option(names = "--allow-private-urls",
             description = "Accept input_url on loopback, link-local and private addresses (local use and tests only).")
     boolean allowPrivateUrls;
@@ -78,6 +99,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--token-env", paramLabel = "NAME", defaultValue = "DEMUCS_API_TOKEN",
             description = "Environment variable holding the bearer token; unset or empty = no authentication (default: ${DEFAULT-VALUE}).")
     String tokenEnv;
+
+    /** JobLimits names a cap as its snake_case name ({@code max_shifts ...}): say the flag. */
+    private static String flagNames(String message) {
+        return message.matches("(max|min)_[a-z_]+ .*") ? "--" + message.substring(0, message.indexOf(' ')).replace('_', '-')
+                + message.substring(message.indexOf(' ')) : message;
+    }
 
     @Override
     public Integer call() {
@@ -95,10 +122,12 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--shutdown-grace must be a number of seconds >= 0, got " + shutdownGraceSeconds);
             }
             SeparationOptions options = engine.separationOptions(spec);
+            JobLimits limits = new JobLimits(maxShifts, maxOverlap, minSegmentSeconds, maxInputSeconds, maxFilesPerJob);
             config = ServerConfig.builder()
                     .host(host).port(port).workers(workers).queueCapacity(queueCapacity)
                     .dataDir(dataDir).modelSpec(engine.model()).offline(engine.offline).separationOptions(options)
                     .allowPrivateUrls(allowPrivateUrls)
+                    .jobLimits(limits)
                     .bearerToken(System.getenv(tokenEnv))
                     .maxInputBytes(maxUploadMb * 1024 * 1024)
                     .retentionMaxAge(Duration.ofSeconds(Math.round(retentionDays * 86_400)))
@@ -106,7 +135,7 @@ public final class ServeCommand implements Callable<Integer> {
                     .shutdownGrace(Duration.ofMillis(Math.round(shutdownGraceSeconds * 1000)))
                     .build();
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            throw new CommandLine.ParameterException(spec.commandLine(), flagNames(e.getMessage()), e);
         }
 
         DemucsServer server = DemucsServer.create(config);

@@ -25,7 +25,7 @@ class ErrorsTest {
                     {"{} {}", "malformed JSON"},
                     {"{\"interval_cut\":\"300\"}", "input_url is required"},
                     {"{" + url + ",\"colour\":\"red\"}", "unknown field 'colour'"},
-                    {"{" + url + ",\"all_stems\":\"maybe\"}", "all_stems must be a boolean"},
+                    {"{" + url + ",\"all_stems\":\"maybe\"}", "all_stems (--all-stems) must be a boolean"},
                     {"{" + url + ",\"all_stems\":[true]}", "all_stems must be a boolean"},
                     {"{\"input_url\":42}", "input_url must be a string"},
                     {"{" + url + ",\"interval_cut\":{\"a\":1}}", "interval_cut must be"},

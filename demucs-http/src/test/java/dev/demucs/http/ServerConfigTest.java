@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.demucs.job.JobLimits;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +35,19 @@ class ServerConfigTest {
                 .getMessage().startsWith("maxInputBytes"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> ServerConfig.builder().retentionMaxAge(Duration.ofSeconds(-1)).build()).getMessage().startsWith("retentionMaxAge"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().jobLimits(null).build())
+                .getMessage().startsWith("jobLimits"));
+    }
+
+    @Test
+    void jobsAreCappedByDefaultAndTheCapsSurviveToBuilder() {
+        ServerConfig c = ServerConfig.builder().build();
+        assertEquals(new JobLimits(ServerConfig.DEFAULT_MAX_SHIFTS, ServerConfig.DEFAULT_MAX_OVERLAP,
+                ServerConfig.DEFAULT_MIN_SEGMENT_SECONDS, ServerConfig.DEFAULT_MAX_INPUT_SECONDS,
+                ServerConfig.DEFAULT_MAX_FILES_PER_JOB), c.jobLimits());
+        assertTrue(c.jobLimits().maxShifts() < Integer.MAX_VALUE && c.jobLimits().maxInputSeconds() > 0
+                && c.jobLimits().maxFilesPerJob() > 0 && c.jobLimits().minSegmentSeconds() > 0, "every cap is on");
+        JobLimits mine = new JobLimits(3, 0.3, 2, 60, 50);
+        assertEquals(mine, ServerConfig.builder().jobLimits(mine).build().toBuilder().build().jobLimits());
     }
 }

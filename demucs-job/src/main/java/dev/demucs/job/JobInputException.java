@@ -9,10 +9,10 @@ import dev.demucs.core.DemucsException;
  */
 public class JobInputException extends DemucsException {
     public JobInputException(String message) {
-        super(message);
+        super(Reason.BAD_INPUT, message);
     }
 
     public JobInputException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.BAD_INPUT, message, cause);
     }
 }

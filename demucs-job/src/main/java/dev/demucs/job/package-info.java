@@ -2,6 +2,12 @@
  * The deployment template's separation job, shared by the {@code demucs-separate} command and
  * the HTTP service.
  *
+ * <p>{@link dev.demucs.job.JobSpec} is the one definition of a job: the command line's flags and
+ * the HTTP service's fields map into {@link dev.demucs.job.JobFields}, and
+ * {@link dev.demucs.job.JobSpec#fromFields} applies every default, rule and operator cap
+ * ({@link dev.demucs.job.JobLimits}). {@link dev.demucs.job.JobLayout} names every file of the
+ * layout below.
+ *
  * <p>{@link dev.demucs.job.SeparationJob#run} takes a {@link dev.demucs.job.JobSpec} and an open
  * {@link dev.demucs.core.Separator} and writes the template's layout:
  * <pre>

@@ -1,14 +1,18 @@
 package dev.demucs.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -59,6 +63,57 @@ public record BagManifest(Path file, String name, String description, List<Strin
     public BagManifest {
         sources = List.copyOf(sources);
         members = List.copyOf(members);
+    }
+
+    /**
+     * Writes this manifest to {@link #file()}: member paths relative to its folder, weights only
+     * where given, {@code segment_samples} only when stated. Written to a temporary name beside it
+     * and renamed when whole; {@link #read} reads it back equal.
+     *
+     * @throws UncheckedIOException naming the file when it cannot be written
+     */
+    public void write() {
+        ObjectNode root = JsonFiles.MAPPER.createObjectNode();
+        root.put("name", name);
+        if (description != null) {
+            root.put("description", description);
+        }
+        ArrayNode s = root.putArray("sources");
+        sources.forEach(s::add);
+        root.put("sample_rate", sampleRate);
+        if (segmentSamples > 0) {
+            root.put("segment_samples", segmentSamples);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        ArrayNode models = root.putArray("models");
+        for (Member m : members) {
+            ObjectNode o = models.addObject();
+            o.put("file", base.relativize(m.file().toAbsolutePath()).toString().replace('\\', '/'));
+            float[] w = m.weights();
+            if (w != null) {
+                ArrayNode a = o.putArray("weights");
+                for (float x : w) {
+                    a.add(x);
+                }
+            }
+        }
+        Path tmp = base.resolve("." + file.getFileName() + ".tmp");
+        try {
+            JsonFiles.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model manifest " + file + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort: a leftover hidden temporary file
+            }
+        }
     }
 
     /**

@@ -120,6 +120,11 @@ public final class ModelResolver {
         DownloadListener l = listener == null ? DownloadListener.NONE : listener;
         String s = spec == null || spec.isBlank() ? DEFAULT_MODEL : spec.trim();
         String lower = s.toLowerCase(Locale.ROOT);
+        if (isFileSpec(s) && !Files.exists(Path.of(s))) {
+            throw new ModelNotFoundException("model file " + s + " does not exist (no such file); pass an existing .onnx"
+                    + " file, a bag manifest .json or a .th checkpoint, or a registry name (known: "
+                    + String.join(", ", registry.names()) + ")");
+        }
         if (lower.endsWith(".onnx")) {
             return resolveOnnx(Path.of(s));
         }
@@ -139,6 +144,16 @@ public final class ModelResolver {
         throw new ModelNotFoundException("unknown model \"" + s + "\": not a registry name (known: "
                 + String.join(", ", registry.names()) + ") and no such file; pass a registry name, an .onnx file,"
                 + " a bag manifest .json or a .th checkpoint");
+    }
+
+    /**
+     * Whether {@code spec} names a file rather than a registry entry: it ends in {@code .onnx},
+     * {@code .json} or {@code .th}, or holds a path separator.
+     */
+    public static boolean isFileSpec(String spec) {
+        String lower = spec.trim().toLowerCase(Locale.ROOT);
+        return lower.endsWith(".onnx") || lower.endsWith(".json") || lower.endsWith(".th")
+                || spec.contains("/") || spec.contains(java.io.File.separator);
     }
 
     /**

@@ -1,20 +1,13 @@
 package dev.demucs.cli.models;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.demucs.cli.ExitCodes;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.importer.CheckpointImporter;
 import dev.demucs.importer.ImportReport;
-import java.io.IOException;
+import dev.demucs.models.BagManifest;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -127,42 +120,18 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private void writeManifest(Path manifest, List<ImportReport> reports, List<Path> targets) {
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = mapper.createObjectNode();
-        root.put("name", stem(manifest));
-        root.put("description", "bag of " + reports.size() + " imported checkpoints");
-        ArrayNode sources = root.putArray("sources");
-        reports.get(0).sources().forEach(sources::add);
-        root.put("sample_rate", reports.get(0).sampleRate());
-        ArrayNode models = root.putArray("models");
         int stems = reports.get(0).sources().size();
+        List<BagManifest.Member> members = new ArrayList<>();
         for (int i = 0; i < reports.size(); i++) {
-            ObjectNode m = models.addObject();
-            m.put("file", targets.get(i).getFileName().toString());
+            float[] weights = null;
             if (oneHot) {
-                ArrayNode w = m.putArray("weights");
-                for (int k = 0; k < stems; k++) {
-                    w.add(k == i ? 1 : 0);
-                }
+                weights = new float[stems];
+                weights[i] = 1;
             }
+            members.add(new BagManifest.Member(targets.get(i), weights));
         }
-        Path tmp = manifest.toAbsolutePath().resolveSibling("." + manifest.getFileName() + ".tmp");
-        try {
-            mapper.writeValue(tmp.toFile(), root);
-            try {
-                Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, manifest, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + manifest, e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        new BagManifest(manifest, stem(manifest), "bag of " + reports.size() + " imported checkpoints",
+                reports.get(0).sources(), reports.get(0).sampleRate(), -1, members).write();
     }
 
     private static void print(PrintWriter out, ImportReport r) {
