@@ -57,7 +57,8 @@ final class ModelHolder implements AutoCloseable {
             }
         } catch (Throwable e) {
             future.completeExceptionally(e);
-            System.err.println("demucs-http: the model could not be loaded: " + InputFetcher.oneLine(e));
+            System.getLogger(ModelHolder.class.getName()).log(System.Logger.Level.ERROR,
+                    "the model could not be loaded: " + InputFetcher.oneLine(e));
         }
     }
 
