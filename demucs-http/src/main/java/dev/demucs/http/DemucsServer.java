@@ -16,7 +16,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -140,9 +139,9 @@ public final class DemucsServer implements AutoCloseable {
     }
 
     private Server jetty() {
+        // threads are capped; queued tasks are bounded by the connection limit (one per connection at a time)
         QueuedThreadPool pool = new QueuedThreadPool(config.httpThreads() + JETTY_OWN_THREADS,
-                Math.min(4, config.httpThreads() + JETTY_OWN_THREADS), 60_000, 0,
-                new BlockingArrayQueue<>(64, 64, 1024), null);
+                Math.min(4, config.httpThreads() + JETTY_OWN_THREADS), 60_000, 0, null, null);
         pool.setName("demucs-http");
         pool.setDaemon(true);
         Server server = new Server(pool);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.MultiPart;
 import org.eclipse.jetty.http.MultiPartConfig;
@@ -36,12 +37,23 @@ final class JobIntake {
     private final JobStore store;
     private final JobManager jobs;
     private final ModelHolder model;
+    /**
+     * Request threads that may read a job body at once; the others stay free for status polls
+     * however many clients stall mid-upload (a stalled body holds its thread until the idle timeout).
+     */
+    private final Semaphore bodySlots;
 
     JobIntake(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model) {
         this.config = config;
         this.store = store;
         this.jobs = jobs;
         this.model = model;
+        this.bodySlots = new Semaphore(bodySlots(config.httpThreads()));
+    }
+
+    /** Half the request threads, at least one. */
+    static int bodySlots(int httpThreads) {
+        return Math.max(1, httpThreads / 2);
     }
 
     void register(Router router) {
@@ -49,6 +61,18 @@ final class JobIntake {
     }
 
     private void createJob(Exchange ex, List<String> p) throws IOException {
+        if (!bodySlots.tryAcquire()) {
+            throw new ApiException(503, "too many job requests are being received at once; retry shortly",
+                    Map.of("Retry-After", JsonErrorHandler.RETRY_AFTER_SECONDS));
+        }
+        try {
+            receiveJob(ex);
+        } finally {
+            bodySlots.release();
+        }
+    }
+
+    private void receiveJob(Exchange ex) throws IOException {
         String contentType = ex.header("Content-Type");
         String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         long declared = ex.contentLength();

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -61,7 +62,7 @@ final class Router extends Handler.Abstract {
         } catch (ApiException e) {
             answerError(ex, e, callback);
         } catch (IOException e) {
-            callback.failed(e); // the client went away
+            callback.failed(new EofException(e)); // the client went away or stalled past the idle timeout: not worth a warning
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.method() + " " + ex.rawPath(), e);
             answerError(ex, new ApiException(500, "internal error (" + e.getClass().getSimpleName() + "); see the server log"), callback);
@@ -74,7 +75,9 @@ final class Router extends Handler.Abstract {
             callback.failed(e);
             return;
         }
-        ex.drain();
+        if (e.status() != 503) {
+            ex.drain(); // a refused upload is read on so the client sees the answer; a 503 is sent at once
+        }
         try {
             e.headers().forEach(ex::setHeader);
             ex.sendJson(e.status(), Json.error(e.getMessage()));
