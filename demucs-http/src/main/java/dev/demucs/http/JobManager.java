@@ -436,7 +436,7 @@ final class JobManager {
                     && !(e instanceof java.io.UncheckedIOException)) {
                 LOG.log(System.Logger.Level.ERROR, "job " + id + " failed with an unexpected error", e);
             }
-            recordFailure(id, dir, why);
+            recordFailure(id, dir, why, r.timedOut);
             dropFiles(dir);
         } finally {
             deadline.cancel(false);
@@ -454,6 +454,11 @@ final class JobManager {
      * soon as the store can write it (retried later when it cannot now).
      */
     private void recordFailure(String id, Path dir, String why) {
+        recordFailure(id, dir, why, false);
+    }
+
+    /** As above; {@code overwrite} replaces an error progress.txt already holds (a cancellation's). */
+    private void recordFailure(String id, Path dir, String why, boolean overwrite) {
         try {
             store.update(id, x -> x.failed(why));
         } catch (RuntimeException e) {
@@ -461,7 +466,8 @@ final class JobManager {
                     + InputFetcher.oneLine(e));
         }
         Optional<ProgressSnapshot> p = progress(id);
-        if (p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
+        if (overwrite || p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
+            latestProgress.remove(id);
             writeError(dir, why);
         }
         log(dir, "failed: " + why);
