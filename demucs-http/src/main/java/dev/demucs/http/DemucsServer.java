@@ -53,8 +53,8 @@ public final class DemucsServer implements AutoCloseable {
     private final Retention retention;
     private final JobManager jobs;
     private final ScheduledExecutorService sweeper;
+    private final Router router;
     private Auth auth;
-    private Router router;
     private Server http;
     private ServerConnector connector;
     private boolean started;
@@ -68,19 +68,15 @@ public final class DemucsServer implements AutoCloseable {
         this.fetcher = new InputFetcher(new UrlGuard(config.allowPrivateUrls()), config.maxInputBytes(), config.fetchTimeout());
         this.retention = new Retention(store, config.retentionMaxAge(), config.retentionMaxCount());
         this.jobs = new JobManager(config, store, model, fetcher, this::afterJob, seams.jobHook());
-        this.router = routes(new Router(null, new StaticFiles()));
+        this.router = new Router(new StaticFiles());
+        new JobViews(config, store, jobs, model, version()).register(router);
+        new JobIntake(config, store, jobs, model).register(router);
+        new ResultFiles(store).register(router);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demucs-http-retention");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    private Router routes(Router r) {
-        new JobViews(config, store, jobs, model, version()).register(r);
-        new JobIntake(config, store, jobs, model).register(r);
-        new ResultFiles(store).register(r);
-        return r;
     }
 
     /**
@@ -115,7 +111,7 @@ public final class DemucsServer implements AutoCloseable {
         store.lock();
         try {
             auth = Auth.of(config, seams.localCaller());
-            router = routes(new Router(auth, new StaticFiles()));
+            router.auth(auth);
             jobs.recover();
             retention.sweep();
             http = jetty();

@@ -33,13 +33,17 @@ final class Router extends Handler.Abstract {
         void handle(Exchange ex, List<String> params) throws IOException;
     }
 
-    private final Auth auth;
     private final StaticFiles web;
     private final List<Route> routes = new ArrayList<>();
+    private volatile Auth auth;
 
-    Router(Auth auth, StaticFiles web) {
-        this.auth = auth;
+    Router(StaticFiles web) {
         this.web = web;
+    }
+
+    /** The caller policy; set before the server starts listening. */
+    void auth(Auth auth) {
+        this.auth = auth;
     }
 
     Router route(String method, String template, RouteHandler handler) {
