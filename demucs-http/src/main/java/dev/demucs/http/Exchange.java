@@ -86,6 +86,11 @@ final class Exchange {
         return request.getLength();
     }
 
+    /** True when the request announces a body (a non-zero Content-Length, or chunked). */
+    boolean hasBody() {
+        return request.getLength() > 0 || header("Transfer-Encoding") != null;
+    }
+
     /** The request body as a stream. */
     InputStream body() {
         if (body == null) {

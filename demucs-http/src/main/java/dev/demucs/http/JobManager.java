@@ -436,8 +436,8 @@ final class JobManager {
                     && !(e instanceof java.io.UncheckedIOException)) {
                 LOG.log(System.Logger.Level.ERROR, "job " + id + " failed with an unexpected error", e);
             }
-            recordFailure(id, dir, why, r.timedOut);
             dropFiles(dir);
+            recordFailure(id, dir, why, r.timedOut);
         } finally {
             deadline.cancel(false);
         }
@@ -459,16 +459,16 @@ final class JobManager {
 
     /** As above; {@code overwrite} replaces an error progress.txt already holds (a cancellation's). */
     private void recordFailure(String id, Path dir, String why, boolean overwrite) {
+        Optional<ProgressSnapshot> p = progress(id);
+        if (overwrite || p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
+            writeError(dir, why); // progress.txt first: a job that reads failed already shows the error state
+            latestProgress.remove(id);
+        }
         try {
             store.update(id, x -> x.failed(why));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
                     + InputFetcher.oneLine(e));
-        }
-        Optional<ProgressSnapshot> p = progress(id);
-        if (overwrite || p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
-            latestProgress.remove(id);
-            writeError(dir, why);
         }
         log(dir, "failed: " + why);
     }

@@ -79,8 +79,12 @@ final class Router extends Handler.Abstract {
             callback.failed(e);
             return;
         }
-        if (e.status() != 503) {
-            ex.drain(); // a refused upload is read on so the client sees the answer; a 503 is sent at once
+        if (ex.hasBody()) {
+            // the body may be left half-read (or failed by the multipart parser): never reuse this connection
+            ex.setHeader("Connection", "close");
+            if (e.status() != 503) {
+                ex.drain(); // a refused upload is read on so the client sees the answer; a 503 is sent at once
+            }
         }
         try {
             e.headers().forEach(ex::setHeader);
