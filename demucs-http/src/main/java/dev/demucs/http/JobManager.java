@@ -262,9 +262,10 @@ final class JobManager {
      */
     Deleted delete(String id) {
         Running r;
+        JobRecord record;
         lock.lock();
         try {
-            JobRecord record = store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+            record = store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
             if (queue.remove(id)) {
                 return new Deleted(JobRecord.PENDING, store.delete(id));
             }
@@ -278,14 +279,16 @@ final class JobManager {
             lock.unlock();
         }
         r.cancellation.cancel();
+        // a job its worker has just recorded as finished, but not yet let go of, keeps that status
+        String previous = record.finished() ? record.status() : JobRecord.RUNNING;
         try {
             if (!r.done.await(30, TimeUnit.SECONDS)) {
-                return new Deleted(JobRecord.RUNNING, List.of("jobs/" + id + " (its worker has not stopped yet; removed when it does)"));
+                return new Deleted(previous, List.of("jobs/" + id + " (its worker has not stopped yet; removed when it does)"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new Deleted(JobRecord.RUNNING, r.notRemoved);
+        return new Deleted(previous, r.notRemoved);
     }
 
     private void workerLoop() {
