@@ -48,7 +48,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Most waiting jobs; more get 429 (default: ${DEFAULT-VALUE}).")
     int queueCapacity;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "demucs-jobs",
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ServerConfig.DEFAULT_DATA_DIR,
             description = "One folder per job (job.json, progress.txt, results) (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -56,11 +56,11 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--max-upload-mb", paramLabel = "MB", defaultValue = "2048",
+    @Option(names = "--max-upload-mb", paramLabel = "MB", defaultValue = "" + ServerConfig.DEFAULT_MAX_INPUT_MB,
             description = "Largest upload or downloaded input, in MiB (default: ${DEFAULT-VALUE}).")
     long maxUploadMb;
 
-    @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "7",
+    @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "" + ServerConfig.DEFAULT_RETENTION_DAYS,
             description = "Delete finished jobs older than this; 0 = keep (default: ${DEFAULT-VALUE}).")
     double retentionDays;
 
@@ -68,7 +68,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Keep at most this many finished jobs; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int retentionCount;
 
-    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "" + ServerConfig.DEFAULT_SHUTDOWN_GRACE_SECONDS,
             description = "On SIGTERM, let running jobs finish this long before recording them as interrupted (default: ${DEFAULT-VALUE}).")
     double shutdownGraceSeconds;
 
@@ -96,8 +96,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Accept input_url on loopback, link-local and private addresses (local use and tests only).")
     boolean allowPrivateUrls;
 
-    @Option(names = "--token-env", paramLabel = "NAME", defaultValue = "DEMUCS_API_TOKEN",
-            description = "Environment variable holding the bearer token; unset or empty = no authentication (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--token-env", paramLabel = "NAME", defaultValue = ServerConfig.DEFAULT_TOKEN_ENV,
+            description = {"Environment variable holding the bearer token, then required from every caller (default: ${DEFAULT-VALUE}).",
+                    "Unset or empty on a non-loopback --host: a token is generated into DATA-DIR/" + ServerConfig.TOKEN_FILE
+                            + " and required from remote callers only; loopback callers need none."})
     String tokenEnv;
 
     /** JobLimits names a cap as its snake_case name ({@code max_shifts ...}): say the flag. */
@@ -105,6 +107,32 @@ public final class ServeCommand implements Callable<Integer> {
         return message.matches("(max|min)_[a-z_]+ .*") ? "--" + message.substring(0, message.indexOf(' ')).replace('_', '-')
                 + message.substring(message.indexOf(' ')) : message;
     }
+
+    // ---- server hardening ----
+    @Option(names = "--no-auth",
+            description = "Serve without any token even on a non-loopback --host (only behind your own authenticating proxy or firewall).")
+    boolean noAuth;
+
+    @Option(names = "--max-job-minutes", paramLabel = "MINUTES", defaultValue = "" + ServerConfig.DEFAULT_MAX_JOB_MINUTES,
+            description = "A job running longer (download and separation) fails with that reason (default: ${DEFAULT-VALUE}).")
+    double maxJobMinutes;
+
+    @Option(names = "--min-free-mb", paramLabel = "MB", defaultValue = "" + ServerConfig.DEFAULT_MIN_FREE_MB,
+            description = "Refuse new jobs (507) when the data directory's disk has less free space (default: ${DEFAULT-VALUE}).")
+    long minFreeMb;
+
+    @Option(names = "--http-threads", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_HTTP_THREADS,
+            description = "Threads answering requests (default: ${DEFAULT-VALUE}).")
+    int httpThreads;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_MAX_CONNECTIONS,
+            description = "Most open connections; more wait to be accepted (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "" + ServerConfig.DEFAULT_IDLE_TIMEOUT_SECONDS,
+            description = "Close a connection silent this long, mid-request or between requests (default: ${DEFAULT-VALUE}).")
+    int idleTimeoutSeconds;
+    // ---- end of server hardening ----
 
     @Override
     public Integer call() {
@@ -121,6 +149,16 @@ public final class ServeCommand implements Callable<Integer> {
             if (!(shutdownGraceSeconds >= 0) || Double.isInfinite(shutdownGraceSeconds)) {
                 throw new IllegalArgumentException("--shutdown-grace must be a number of seconds >= 0, got " + shutdownGraceSeconds);
             }
+            // server hardening
+            if (!(maxJobMinutes > 0) || Double.isInfinite(maxJobMinutes)) {
+                throw new IllegalArgumentException("--max-job-minutes must be a number > 0, got " + maxJobMinutes);
+            }
+            if (minFreeMb < 0 || minFreeMb > Long.MAX_VALUE / (1024 * 1024)) {
+                throw new IllegalArgumentException("--min-free-mb must be >= 0, got " + minFreeMb);
+            }
+            if (idleTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("--idle-timeout must be >= 1 second, got " + idleTimeoutSeconds);
+            }
             SeparationOptions options = engine.separationOptions(spec);
             JobLimits limits = new JobLimits(maxShifts, maxOverlap, minSegmentSeconds, maxInputSeconds, maxFilesPerJob);
             config = ServerConfig.builder()
@@ -133,6 +171,13 @@ public final class ServeCommand implements Callable<Integer> {
                     .retentionMaxAge(Duration.ofSeconds(Math.round(retentionDays * 86_400)))
                     .retentionMaxCount(retentionCount)
                     .shutdownGrace(Duration.ofMillis(Math.round(shutdownGraceSeconds * 1000)))
+                    // server hardening
+                    .noAuth(noAuth)
+                    .maxJobTime(Duration.ofMillis(Math.round(maxJobMinutes * 60_000)))
+                    .minFreeBytes(minFreeMb * 1024 * 1024)
+                    .httpThreads(httpThreads)
+                    .maxConnections(maxConnections)
+                    .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), flagNames(e.getMessage()), e);
@@ -157,8 +202,11 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("demucs-http " + DemucsServer.version() + " listening on http://" + host + ":" + server.port()
                 + " (data " + dataDir.toAbsolutePath() + ", " + workers + " worker(s), device " + config.separationOptions().device()
-                + (config.bearerToken().isPresent() ? ", bearer token required" : ", no authentication")
+                + (config.bearerToken().isPresent() ? ", bearer token required"
+                        : server.generatedToken().isPresent() ? ", bearer token required from remote callers" : ", no authentication")
                 + (allowPrivateUrls ? ", private URLs allowed" : "") + "); model loading in the background");
+        server.generatedToken().ifPresent(t -> out.println("API token for remote callers (kept in " + server.tokenFile().orElseThrow()
+                + "): " + t + "  (send 'Authorization: Bearer <token>'; requests from this machine need none)"));
         out.flush();
         try {
             stopped.await();

@@ -1,18 +1,23 @@
 package dev.demucs.http;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.demucs.core.DemucsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The REST job service of the template (port 8185), embeddable:
@@ -37,27 +42,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  * releases everything; it is idempotent.
  */
 public final class DemucsServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(DemucsServer.class.getName());
+    /** Jetty's own threads besides the request threads: one acceptor and one selector. */
+    static final int JETTY_OWN_THREADS = 2;
+
     private final ServerConfig config;
+    private final Seams seams;
     private final JobStore store;
     private final ModelHolder model;
     private final InputFetcher fetcher;
     private final Retention retention;
     private final JobManager jobs;
-    private final Api api;
     private final ScheduledExecutorService sweeper;
-    private HttpServer http;
-    private ThreadPoolExecutor httpExecutor;
+    private final Router router;
+    private Auth auth;
+    private Server http;
+    private ServerConnector connector;
     private boolean started;
     private boolean closed;
 
-    private DemucsServer(ServerConfig config) {
+    private DemucsServer(ServerConfig config, Seams seams) {
         this.config = config;
-        this.store = new JobStore(config.dataDir());
+        this.seams = seams;
+        this.store = seams.store().apply(config.dataDir());
         this.model = new ModelHolder(config);
         this.fetcher = new InputFetcher(new UrlGuard(config.allowPrivateUrls()), config.maxInputBytes(), config.fetchTimeout());
         this.retention = new Retention(store, config.retentionMaxAge(), config.retentionMaxCount());
-        this.jobs = new JobManager(config, store, model, fetcher, retention::sweep);
-        this.api = new Api(config, store, jobs, model, version());
+        this.jobs = new JobManager(config, store, model, fetcher, this::afterJob, seams.jobHook());
+        this.router = new Router(new StaticFiles());
+        new JobViews(config, store, jobs, model, version()).register(router);
+        new JobIntake(config, store, jobs, model).register(router);
+        new ResultFiles(store).register(router);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demucs-http-retention");
             t.setDaemon(true);
@@ -71,13 +86,19 @@ public final class DemucsServer implements AutoCloseable {
      * @throws UncheckedIOException when the data directory cannot be created
      */
     public static DemucsServer create(ServerConfig config) {
-        return new DemucsServer(config);
+        return new DemucsServer(config, Seams.NONE);
+    }
+
+    /** A server with test seams (a failing store, a gate on jobs, a different idea of "local"). */
+    static DemucsServer create(ServerConfig config, Seams seams) {
+        return new DemucsServer(config, seams);
     }
 
     /**
-     * Binds the port, recovers the jobs on disk, starts the workers and the background model load.
+     * Recovers the jobs on disk, binds the port, starts the workers and the background model load.
      *
-     * @throws UncheckedIOException naming the address when the port cannot be bound
+     * @throws UncheckedIOException naming the address when the port cannot be bound, or naming
+     *                              the token file when a generated token cannot be kept
      * @throws IllegalStateException when already started or closed, or when another server uses
      *                               the data directory
      */
@@ -90,52 +111,83 @@ public final class DemucsServer implements AutoCloseable {
         }
         store.lock();
         try {
-            http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
-        } catch (IOException e) {
-            store.unlock();
-            throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
-        }
-        AtomicInteger n = new AtomicInteger();
-        httpExecutor = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "demucs-http-" + n.getAndIncrement());
-                    t.setDaemon(true);
-                    return t;
-                });
-        http.setExecutor(httpExecutor);
-        http.createContext("/", api);
-        try {
+            auth = Auth.of(config, seams.localCaller());
+            router.auth(auth);
             jobs.recover();
             retention.sweep();
+            http = jetty();
+            try {
+                http.start();
+            } catch (Exception e) {
+                stopJetty();
+                throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                        + DemucsException.oneLine(e), e instanceof IOException io ? io : new IOException(e));
+            }
         } catch (RuntimeException e) {
-            http.stop(0);
-            httpExecutor.shutdownNow();
-            http = null;
             store.unlock();
             throw e;
         }
         model.start();
         jobs.startWorkers();
-        sweeper.scheduleWithFixedDelay(this::sweepQuietly, 60, 60, TimeUnit.SECONDS);
-        http.start();
+        sweeper.scheduleWithFixedDelay(this::afterJob, 60, 60, TimeUnit.SECONDS);
         started = true;
+        LOG.log(System.Logger.Level.INFO, "listening on " + config.host() + ":" + port() + "; " + auth.describe());
         return this;
     }
 
-    private void sweepQuietly() {
+    private Server jetty() {
+        // threads are capped; queued tasks are bounded by the connection limit (one per connection at a time)
+        QueuedThreadPool pool = new QueuedThreadPool(config.httpThreads() + JETTY_OWN_THREADS,
+                Math.min(4, config.httpThreads() + JETTY_OWN_THREADS), 60_000, 0, null, null);
+        pool.setName("demucs-http");
+        pool.setDaemon(true);
+        Server server = new Server(pool);
+        HttpConfiguration hc = new HttpConfiguration();
+        hc.setRequestHeaderSize(config.maxHeaderBytes());
+        hc.setSendServerVersion(false);
+        hc.setSendXPoweredBy(false);
+        hc.setMinRequestDataRate(config.minRequestDataRate());
+        // ids and names are matched on the raw path and validated; encoded separators reach the router and get 404
+        hc.setUriCompliance(UriCompliance.LEGACY);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(hc));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(128);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setHandler(router);
+        server.setStopTimeout(2_000);
+        return server;
+    }
+
+    private void stopJetty() {
+        if (http != null) {
+            try {
+                http.stop();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "stopping the HTTP server: " + DemucsException.oneLine(e));
+            }
+        }
+    }
+
+    /** After each job and every minute: retention, and records whose write failed are written again. */
+    private void afterJob() {
         try {
+            store.retryUnsaved();
             retention.sweep();
         } catch (RuntimeException e) {
-            System.err.println("demucs-http: retention sweep failed: " + InputFetcher.oneLine(e));
+            LOG.log(System.Logger.Level.WARNING, "retention sweep failed: " + DemucsException.oneLine(e));
         }
     }
 
     /** The bound port (the chosen one when the configuration says 0). */
     public synchronized int port() {
-        if (http == null) {
+        if (connector == null || !started && !connector.isStarted()) {
             throw new IllegalStateException("server not started");
         }
-        return http.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** The configuration. */
@@ -148,9 +200,22 @@ public final class DemucsServer implements AutoCloseable {
         return model.ready();
     }
 
+    /**
+     * The token this server made for remote callers (see {@link ServerConfig#noAuth()}); empty
+     * when a token was configured, authentication is off, or the server is not started.
+     */
+    public synchronized Optional<String> generatedToken() {
+        return auth == null ? Optional.empty() : auth.generatedToken();
+    }
+
+    /** Where the generated token is kept; empty when none was generated. */
+    public synchronized Optional<Path> tokenFile() {
+        return auth == null ? Optional.empty() : auth.tokenFile();
+    }
+
     /** Routes handled, as "METHOD /template" (the OpenAPI document lists the same). */
     public List<String> routes() {
-        return api.routes().stream().map(r -> r.method() + " " + r.template()).toList();
+        return router.routes().stream().map(r -> r.method() + " " + r.template()).toList();
     }
 
     /** The library version (from the build), or "dev". */
@@ -171,8 +236,9 @@ public final class DemucsServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting requests, gives running jobs the shutdown grace period, records the
-     * unfinished ones as interrupted, and releases the model. Idempotent.
+     * Stops taking new jobs (503 with Retry-After), gives running jobs the shutdown grace period
+     * (status requests are still answered), records the unfinished ones as interrupted, stops
+     * listening and releases the model. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -180,16 +246,11 @@ public final class DemucsServer implements AutoCloseable {
             return;
         }
         closed = true;
-        if (http != null) {
-            http.stop(1);
-        }
         if (started) {
             jobs.shutdown(config.shutdownGrace());
         }
+        stopJetty();
         sweeper.shutdownNow();
-        if (httpExecutor != null) {
-            httpExecutor.shutdownNow();
-        }
         fetcher.close();
         model.close();
         store.unlock();

@@ -1,6 +1,5 @@
 package dev.demucs.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,13 +46,13 @@ final class FileResponder {
         return "application/octet-stream";
     }
 
-    static void send(HttpExchange ex, Path file, String name) throws IOException {
+    static void send(Exchange ex, Path file, String name) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             long start = 0;
             long end = size - 1;
             int status = 200;
-            String range = ex.getRequestHeaders().getFirst("Range");
+            String range = ex.header("Range");
             if (range != null && !range.contains(",")) {
                 Matcher m = RANGE.matcher(range);
                 if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
@@ -71,30 +70,25 @@ final class FileResponder {
                         start = size; // absurdly large numbers: unsatisfiable
                     }
                     if (start >= size || start > end) {
-                        ex.getResponseHeaders().set("Content-Range", "bytes */" + size);
+                        ex.setHeader("Content-Range", "bytes */" + size);
                         throw new ApiException(416, "range '" + JobRequest.clip(range) + "' is outside the file's " + size + " bytes");
                     }
                     status = 206;
                 }
             }
             long length = end - start + 1;
-            ex.getResponseHeaders().set("Content-Type", contentType(name));
-            ex.getResponseHeaders().set("Accept-Ranges", "bytes");
-            ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + name + "\"");
+            ex.setHeader("Content-Type", contentType(name));
+            ex.setHeader("Accept-Ranges", "bytes");
+            ex.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
             if (status == 206) {
-                ex.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+                ex.setHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
             }
-            if ("HEAD".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().set("Content-Length", Long.toString(length));
-                ex.sendResponseHeaders(status, -1);
-                return;
-            }
-            ex.sendResponseHeaders(status, length == 0 ? -1 : length);
-            if (length == 0) {
-                return;
-            }
-            ch.position(start);
-            try (InputStream in = Channels.newInputStream(ch); OutputStream out = ex.getResponseBody()) {
+            try (OutputStream out = ex.startBody(status, length)) {
+                if (ex.head() || length == 0) {
+                    return;
+                }
+                ch.position(start);
+                InputStream in = Channels.newInputStream(ch);
                 byte[] buffer = new byte[64 * 1024];
                 long left = length;
                 while (left > 0) {

@@ -25,6 +25,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,6 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * way, so no job is silently lost.
  */
 final class JobManager {
+    private static final System.Logger LOG = System.getLogger(JobManager.class.getName());
     static final int MAX_INTERRUPTIONS = 3;
     static final String INPUT_DIR = "input";
     static final String LOG_FILE = "job.log";
@@ -52,6 +56,12 @@ final class JobManager {
     private final ModelHolder model;
     private final InputFetcher fetcher;
     private final Runnable afterJob;
+    private final JobListener hook;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "demucs-http-job-timer");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -68,15 +78,26 @@ final class JobManager {
         final CountDownLatch done = new CountDownLatch(1);
         volatile boolean deleteRequested;
         volatile boolean shutdownRequested;
+        volatile boolean timedOut;
         volatile String phase = "starting";
+        volatile List<String> notRemoved = List.of();
     }
 
-    JobManager(ServerConfig config, JobStore store, ModelHolder model, InputFetcher fetcher, Runnable afterJob) {
+    /** What DELETE did: the status the job had, and what could not be removed. */
+    record Deleted(String previousStatus, List<String> notRemoved) {
+    }
+
+    /**
+     * @param hook told every job's progress after the server's own listener (tests gate runs with it)
+     */
+    JobManager(ServerConfig config, JobStore store, ModelHolder model, InputFetcher fetcher, Runnable afterJob,
+               JobListener hook) {
         this.config = config;
         this.store = store;
         this.model = model;
         this.fetcher = fetcher;
         this.afterJob = afterJob;
+        this.hook = hook;
     }
 
     /** Loads the jobs on disk and queues the unfinished ones again. Call before {@link #startWorkers()}. */
@@ -107,9 +128,7 @@ final class JobManager {
         if (r.interruptions() + 1 >= MAX_INTERRUPTIONS) {
             String why = "interrupted " + (r.interruptions() + 1)
                     + " times (the server stopped or crashed while it ran); not retried again";
-            store.update(id, x -> x.failed(why));
-            writeError(dir, why);
-            log(dir, "failed: " + why);
+            recordFailure(id, dir, why);
             return false;
         }
         store.update(id, x -> x.interrupted(note));
@@ -128,29 +147,38 @@ final class JobManager {
     }
 
     /**
-     * Checks that a new job can be accepted now (not closing, queue not full).
+     * Checks that a new job can be accepted now: not closing, queue not full, and the data
+     * directory's disk keeps {@link ServerConfig#minFreeBytes()} free after {@code incomingBytes}.
      *
-     * @throws ApiException 503 when closing, 429 with Retry-After when the queue is full
+     * @throws ApiException 503 when closing and 429 when the queue is full (both with Retry-After),
+     *                      507 when the disk is short
      */
-    void checkCapacity() {
+    void checkCapacity(long incomingBytes) {
         if (stopping) {
-            throw new ApiException(503, "the server is shutting down", Map.of("Retry-After", "30"));
+            throw new ApiException(503, "the server is shutting down", Map.of("Retry-After", JsonErrorHandler.RETRY_AFTER_SECONDS));
         }
         if (queuedCount() >= config.queueCapacity()) {
             throw new ApiException(429, "the job queue is full (" + config.queueCapacity() + " waiting jobs); retry later",
-                    Map.of("Retry-After", Long.toString(retryAfterSeconds())));
+                    Map.of("Retry-After", JsonErrorHandler.RETRY_AFTER_SECONDS));
         }
-    }
-
-    private long retryAfterSeconds() {
-        return 30;
+        long free;
+        try {
+            free = Files.getFileStore(config.dataDir()).getUsableSpace();
+        } catch (IOException e) {
+            throw new ApiException(507, "cannot read the free space of the data directory: " + DemucsException.oneLine(e));
+        }
+        long need = config.minFreeBytes() + Math.max(0, incomingBytes);
+        if (free < need) {
+            throw new ApiException(507, "not enough disk space for a new job: " + (free >> 20) + " MiB free, the server keeps "
+                    + (config.minFreeBytes() >> 20) + " MiB free" + (incomingBytes > 0 ? " after a " + (incomingBytes >> 20) + " MiB upload" : ""));
+        }
     }
 
     /** Persists a new pending job and queues it. The job directory must exist. */
     void submit(JobRecord record) {
         lock.lock();
         try {
-            checkCapacity();
+            checkCapacity(0);
             Path dir = store.dir(record.id());
             writeProgress(dir, ProgressFile.idle(model.ready()));
             store.put(record);
@@ -218,22 +246,21 @@ final class JobManager {
     /**
      * Cancels a pending or running job and removes it with its files.
      *
-     * @return the status the job had
+     * @return the status the job had and what could not be removed
      * @throws ApiException 404 when there is no such job
      */
-    String delete(String id) {
+    Deleted delete(String id) {
         Running r;
+        JobRecord record;
         lock.lock();
         try {
-            JobRecord record = store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+            record = store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
             if (queue.remove(id)) {
-                store.delete(id);
-                return JobRecord.PENDING;
+                return new Deleted(JobRecord.PENDING, store.delete(id));
             }
             r = running.get(id);
             if (r == null) {
-                store.delete(id);
-                return record.status();
+                return new Deleted(record.status(), store.delete(id));
             }
             r.deleteRequested = true;
             store.forget(id);
@@ -241,12 +268,16 @@ final class JobManager {
             lock.unlock();
         }
         r.cancellation.cancel();
+        // a job its worker has just recorded as finished, but not yet let go of, keeps that status
+        String previous = record.finished() ? record.status() : JobRecord.RUNNING;
         try {
-            r.done.await(30, TimeUnit.SECONDS);
+            if (!r.done.await(30, TimeUnit.SECONDS)) {
+                return new Deleted(previous, List.of("jobs/" + id + " (its worker has not stopped yet; removed when it does)"));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return JobRecord.RUNNING;
+        return new Deleted(previous, r.notRemoved);
     }
 
     private void workerLoop() {
@@ -278,43 +309,49 @@ final class JobManager {
             try {
                 if (loaded == null) {
                     String why = modelError;
-                    store.update(id, x -> x.started().failed(why));
-                    writeError(store.dir(id), why);
-                    log(store.dir(id), "failed: " + why);
+                    try {
+                        store.update(id, JobRecord::started);
+                    } finally {
+                        recordFailure(id, store.dir(id), why);
+                    }
                 } else {
                     run(id, loaded, r);
                 }
             } catch (RuntimeException | Error e) {
-                System.err.println("demucs-http: worker error on job " + id + ":");
-                e.printStackTrace();
+                LOG.log(System.Logger.Level.ERROR, "worker error on job " + id, e);
             } finally {
                 running.remove(id);
                 latestProgress.remove(id);
                 if (r.deleteRequested) {
-                    store.deleteDir(store.dir(id));
+                    r.notRemoved = store.deleteDir(store.dir(id));
                 }
                 r.done.countDown();
                 try {
                     afterJob.run();
                 } catch (RuntimeException e) {
-                    System.err.println("demucs-http: after-job task failed: " + DemucsException.oneLine(e));
+                    LOG.log(System.Logger.Level.WARNING, "after-job task failed: " + DemucsException.oneLine(e));
                 }
             }
         }
     }
 
     private void run(String id, ModelHolder.Loaded loaded, Running r) {
-        Optional<JobRecord> started = store.update(id, JobRecord::started);
-        if (started.isEmpty()) {
-            return;
-        }
-        JobRecord rec = started.get();
-        JobRequest req = rec.request();
         Path dir = store.dir(id);
         long t0 = System.nanoTime();
-        log(dir, "started (attempt " + rec.attempts() + ")");
+        ScheduledFuture<?> deadline = timer.schedule(() -> {
+            r.timedOut = true;
+            r.cancellation.cancel();
+        }, config.maxJobTime().toNanos(), TimeUnit.NANOSECONDS);
+        Path input = null;
         try {
-            Path input = rec.inputFile() == null ? null : dir.resolve(rec.inputFile());
+            Optional<JobRecord> started = store.update(id, JobRecord::started);
+            if (started.isEmpty()) {
+                return;
+            }
+            JobRecord rec = started.get();
+            JobRequest req = rec.request();
+            log(dir, "started (attempt " + rec.attempts() + ")");
+            input = rec.inputFile() == null ? null : dir.resolve(rec.inputFile());
             if (input == null || !Files.isRegularFile(input)) {
                 if (req.inputUrl() == null) {
                     throw new DemucsException("the uploaded input file is missing from the job directory");
@@ -345,11 +382,14 @@ final class JobManager {
                     separator.close();
                 }
             }
+            if (r.timedOut) {
+                throw new DemucsException(timeLimitMessage());
+            }
             store.update(id, JobRecord::completed);
             log(dir, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
             deleteQuietly(input);
         } catch (RuntimeException | IOException e) {
-            if (r.cancellation.isCancelled()) {
+            if (r.cancellation.isCancelled() && !r.timedOut) {
                 if (r.deleteRequested) {
                     return;
                 }
@@ -358,18 +398,57 @@ final class JobManager {
                     return;
                 }
             }
-            String why = message(e).replace(dir.toString() + java.io.File.separator, "").replace(dir.toString(), ".");
-            if (!(e instanceof DemucsException) && !(e instanceof ApiException) && !(e instanceof IOException)) {
-                System.err.println("demucs-http: job " + id + " failed with an unexpected error:");
-                e.printStackTrace();
+            String why = r.timedOut ? timeLimitMessage()
+                    : message(e).replace(dir.toString() + java.io.File.separator, "").replace(dir.toString(), ".");
+            if (!r.timedOut && !(e instanceof DemucsException) && !(e instanceof ApiException) && !(e instanceof IOException)
+                    && !(e instanceof java.io.UncheckedIOException)) {
+                LOG.log(System.Logger.Level.ERROR, "job " + id + " failed with an unexpected error", e);
             }
-            store.update(id, x -> x.failed(why));
-            Optional<ProgressSnapshot> p = progress(id);
-            if (p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
-                writeError(dir, why);
-            }
-            log(dir, "failed: " + why);
+            dropFiles(dir);
+            recordFailure(id, dir, why, r.timedOut);
+        } finally {
+            deadline.cancel(false);
         }
+    }
+
+    private String timeLimitMessage() {
+        long s = config.maxJobTime().toSeconds();
+        String limit = s % 60 == 0 ? (s / 60) + " min" : config.maxJobTime().toMillis() / 1000.0 + " s";
+        return "the job ran longer than the server's limit of " + limit + " (max job time) and was stopped";
+    }
+
+    /**
+     * Marks a job failed with the reason: in memory at once (what the API shows), on disk as
+     * soon as the store can write it (retried later when it cannot now).
+     */
+    private void recordFailure(String id, Path dir, String why) {
+        recordFailure(id, dir, why, false);
+    }
+
+    /** As above; {@code overwrite} replaces an error progress.txt already holds (a cancellation's). */
+    private void recordFailure(String id, Path dir, String why, boolean overwrite) {
+        Optional<ProgressSnapshot> p = progress(id);
+        if (overwrite || p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
+            writeError(dir, why); // progress.txt first: a job that reads failed already shows the error state
+            latestProgress.remove(id);
+        }
+        try {
+            store.update(id, x -> x.failed(why));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
+                    + DemucsException.oneLine(e));
+        }
+        log(dir, "failed: " + why);
+    }
+
+    /** A failed job keeps its record, log and progress.txt; its input and partial outputs go. */
+    private static void dropFiles(Path dir) {
+        try {
+            JobLayout.removePreviousOutputs(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove the partial outputs of " + dir + ": " + DemucsException.oneLine(e));
+        }
+        JobStore.deleteTree(dir.resolve(INPUT_DIR));
     }
 
     private static String message(Exception e) {
@@ -407,7 +486,7 @@ final class JobManager {
         try {
             ProgressFile.write(dir, s);
         } catch (RuntimeException e) {
-            System.err.println("demucs-http: " + DemucsException.oneLine(e));
+            LOG.log(System.Logger.Level.WARNING, DemucsException.oneLine(e));
         }
     }
 
@@ -441,6 +520,7 @@ final class JobManager {
         @Override
         public void onProgress(ProgressSnapshot p) {
             latestProgress.put(id, p.toJson());
+            hook.onProgress(p);
             String line = "progress: " + p.state().json() + ", " + p.details().completedSegments() + "/"
                     + p.details().totalSegments() + " segments";
             if (!line.equals(lastLine)) {
@@ -481,6 +561,7 @@ final class JobManager {
             r.cancellation.cancel();
         }
         model.abortLoading();
+        timer.shutdownNow();
         for (Thread t : workers) {
             try {
                 t.join(TimeUnit.SECONDS.toMillis(60));

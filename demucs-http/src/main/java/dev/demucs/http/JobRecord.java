@@ -11,7 +11,7 @@ import java.time.Instant;
  * @param createdAt      ISO-8601 instant of creation
  * @param startedAt      ISO-8601 instant the last attempt started, or {@code null}
  * @param completedAt    ISO-8601 instant it completed or failed, or {@code null}
- * @param request        what the client asked for
+ * @param request        what the client asked for ({@code null} for an unreadable record)
  * @param inputFile      the input inside the job directory (relative), once downloaded or uploaded
  * @param inputName      the uploaded file's name as the client gave it (sanitised), or {@code null}
  * @param error          why it failed, or {@code null}
@@ -31,6 +31,11 @@ record JobRecord(String id, String status, String createdAt, String startedAt, S
     static JobRecord create(String id, JobRequest request, String inputFile, String inputName) {
         return new JobRecord(id, PENDING, Instant.now().toString(), null, null, request, inputFile, inputName,
                 null, 0, 0, null);
+    }
+
+    /** A job whose {@code job.json} could not be read at start-up: failed, deletable. */
+    static JobRecord unreadable(String id, String modifiedAt, String why) {
+        return new JobRecord(id, FAILED, modifiedAt, null, modifiedAt, null, null, null, why, 0, 0, null);
     }
 
     boolean finished() {

@@ -1,5 +1,6 @@
 package dev.demucs.http;
 
+import dev.demucs.core.DemucsException;
 import dev.demucs.core.Separator;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.models.ModelResolver;
@@ -57,7 +58,8 @@ final class ModelHolder implements AutoCloseable {
             }
         } catch (Throwable e) {
             future.completeExceptionally(e);
-            System.err.println("demucs-http: the model could not be loaded: " + InputFetcher.oneLine(e));
+            System.getLogger(ModelHolder.class.getName()).log(System.Logger.Level.ERROR,
+                    "the model could not be loaded: " + DemucsException.oneLine(e));
         }
     }
 
@@ -75,7 +77,7 @@ final class ModelHolder implements AutoCloseable {
             return Optional.empty();
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            return Optional.of(InputFetcher.oneLine(cause));
+            return Optional.of(DemucsException.oneLine(cause));
         }
     }
 
@@ -93,7 +95,7 @@ final class ModelHolder implements AutoCloseable {
         try {
             return future.get();
         } catch (ExecutionException e) {
-            throw new ModelUnavailableException("the model could not be loaded: " + InputFetcher.oneLine(e.getCause()), e.getCause());
+            throw new ModelUnavailableException("the model could not be loaded: " + DemucsException.oneLine(e.getCause()), e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
             throw new ModelUnavailableException("the server is shutting down", e);
         }

@@ -24,8 +24,11 @@ import java.util.Optional;
  * remote clients on port {@value #DEFAULT_PORT}; bind {@code 127.0.0.1} for local-only use),
  * one worker, a queue of {@value #DEFAULT_QUEUE_CAPACITY} waiting jobs, uploads and downloaded
  * inputs up to {@value #DEFAULT_MAX_INPUT_BYTES} bytes, finished jobs kept 7 days and at most
- * {@value #DEFAULT_RETENTION_MAX_COUNT}, URL inputs on private addresses refused, no token,
- * jobs capped by {@link JobLimits#SERVER}.
+ * {@value #DEFAULT_RETENTION_MAX_COUNT}, URL inputs on private addresses refused, jobs capped by
+ * {@link JobLimits#SERVER}, no configured
+ * token (on a non-loopback address the server then makes one for remote callers, see
+ * {@link #noAuth()}), jobs stopped after {@value #DEFAULT_MAX_JOB_MINUTES} minutes, new jobs
+ * refused below {@value #DEFAULT_MIN_FREE_MB} MiB of free disk.
  * {@link Builder#build()} rejects a bad value naming the field and the value.
  */
 public final class ServerConfig {
@@ -35,11 +38,32 @@ public final class ServerConfig {
     public static final int DEFAULT_WORKERS = 1;
     public static final int DEFAULT_QUEUE_CAPACITY = 100;
     public static final int DEFAULT_HTTP_THREADS = 8;
-    public static final long DEFAULT_MAX_INPUT_BYTES = 2L * 1024 * 1024 * 1024;
+    public static final String DEFAULT_DATA_DIR = "demucs-jobs";
+    public static final long DEFAULT_MAX_INPUT_MB = 2048;
+    public static final long DEFAULT_MAX_INPUT_BYTES = DEFAULT_MAX_INPUT_MB * 1024 * 1024;
     public static final long DEFAULT_MAX_JSON_BYTES = 64 * 1024;
-    public static final Duration DEFAULT_RETENTION_MAX_AGE = Duration.ofDays(7);
+    public static final int DEFAULT_RETENTION_DAYS = 7;
+    public static final Duration DEFAULT_RETENTION_MAX_AGE = Duration.ofDays(DEFAULT_RETENTION_DAYS);
     public static final int DEFAULT_RETENTION_MAX_COUNT = 1000;
-    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(DEFAULT_SHUTDOWN_GRACE_SECONDS);
+    public static final String DEFAULT_TOKEN_ENV = "DEMUCS_API_TOKEN";
+
+    // ---- server hardening (connection handling, wall time, disk, default auth) ----
+    /** Seconds a connection may stay silent (mid-request or between requests) before it is closed. */
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
+    /** Most open connections; further ones wait in the kernel's accept backlog. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 512;
+    /** Largest request line plus headers, in bytes (more: 431). */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+    /** Slowest accepted request body, in bytes per second (slower: the request fails). */
+    public static final long DEFAULT_MIN_REQUEST_DATA_RATE = 1024;
+    public static final int DEFAULT_MAX_JOB_MINUTES = 120;
+    public static final Duration DEFAULT_MAX_JOB_TIME = Duration.ofMinutes(DEFAULT_MAX_JOB_MINUTES);
+    public static final long DEFAULT_MIN_FREE_MB = 1024;
+    /** The file in the data directory holding the generated token (see {@link #noAuth()}). */
+    public static final String TOKEN_FILE = "api-token";
+    // ---- end of server hardening ----
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(30);
     /** Default caps on a job's cost ({@link #jobLimits()}), one constant per {@code serve} flag. */
     public static final int DEFAULT_MAX_SHIFTS = JobLimits.SERVER_MAX_SHIFTS;
@@ -67,6 +91,14 @@ public final class ServerConfig {
     private final Duration shutdownGrace;
     private final Duration fetchTimeout;
     private final JobLimits jobLimits;
+    // server hardening
+    private final Duration idleTimeout;
+    private final int maxConnections;
+    private final int maxHeaderBytes;
+    private final long minRequestDataRate;
+    private final Duration maxJobTime;
+    private final long minFreeBytes;
+    private final boolean noAuth;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -88,6 +120,13 @@ public final class ServerConfig {
         shutdownGrace = b.shutdownGrace;
         fetchTimeout = b.fetchTimeout;
         jobLimits = b.jobLimits;
+        idleTimeout = b.idleTimeout;
+        maxConnections = b.maxConnections;
+        maxHeaderBytes = b.maxHeaderBytes;
+        minRequestDataRate = b.minRequestDataRate;
+        maxJobTime = b.maxJobTime;
+        minFreeBytes = b.minFreeBytes;
+        noAuth = b.noAuth;
     }
 
     public static Builder builder() {
@@ -116,6 +155,13 @@ public final class ServerConfig {
         b.shutdownGrace = shutdownGrace;
         b.fetchTimeout = fetchTimeout;
         b.jobLimits = jobLimits;
+        b.idleTimeout = idleTimeout;
+        b.maxConnections = maxConnections;
+        b.maxHeaderBytes = maxHeaderBytes;
+        b.minRequestDataRate = minRequestDataRate;
+        b.maxJobTime = maxJobTime;
+        b.minFreeBytes = minFreeBytes;
+        b.noAuth = noAuth;
         return b;
     }
 
@@ -174,7 +220,10 @@ public final class ServerConfig {
         return allowPrivateUrls;
     }
 
-    /** Bearer token required on every route except {@code /health}; empty = no authentication. */
+    /**
+     * Bearer token required from every caller on every route except {@code /health} and the web
+     * page; empty = none configured (see {@link #noAuth()} for what the server does then).
+     */
     public Optional<String> bearerToken() {
         return Optional.ofNullable(bearerToken);
     }
@@ -218,12 +267,57 @@ public final class ServerConfig {
         return jobLimits;
     }
 
+    // ---- server hardening ----
+
+    /** How long a connection may stay silent, mid-request or between requests, before it is closed. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Most connections open at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Largest request line plus headers in bytes; larger requests get 431. */
+    public int maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** Slowest request body accepted, in bytes per second; 0 = no minimum. */
+    public long minRequestDataRate() {
+        return minRequestDataRate;
+    }
+
+    /** Longest a job may run (download and separation); past it the job fails with that reason. */
+    public Duration maxJobTime() {
+        return maxJobTime;
+    }
+
+    /** Free space the data directory's file system must keep; a new job is refused with 507 below it. */
+    public long minFreeBytes() {
+        return minFreeBytes;
+    }
+
+    /**
+     * True to serve without authentication even on a non-loopback address. When false, no
+     * {@link #bearerToken()} is set and {@link #host()} is not a loopback address, the server
+     * creates a random token in {@code <dataDir>/}{@value #TOKEN_FILE} (mode 0600) on its first
+     * start, reuses it later, and requires it from every caller that is not on the loopback
+     * interface.
+     */
+    public boolean noAuth() {
+        return noAuth;
+    }
+
+    // ---- end of server hardening ----
+
     @Override
     public String toString() {
         return "ServerConfig{host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity="
                 + queueCapacity + ", dataDir=" + dataDir + ", model=" + (modelBag != null ? modelBag : modelSpec)
                 + ", allowPrivateUrls=" + allowPrivateUrls + ", token=" + (bearerToken == null ? "none" : "set")
-                + ", maxInputBytes=" + maxInputBytes + ", jobLimits=" + jobLimits + "}";
+                + ", maxInputBytes=" + maxInputBytes + ", jobLimits=" + jobLimits + ", noAuth=" + noAuth + "}";
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -233,7 +327,7 @@ public final class ServerConfig {
         private int workers = DEFAULT_WORKERS;
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private int httpThreads = DEFAULT_HTTP_THREADS;
-        private Path dataDir = Path.of("demucs-jobs");
+        private Path dataDir = Path.of(DEFAULT_DATA_DIR);
         private String modelSpec;
         private ModelBag modelBag;
         private boolean offline;
@@ -247,6 +341,14 @@ public final class ServerConfig {
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
         private JobLimits jobLimits = JobLimits.SERVER;
+        // server hardening
+        private Duration idleTimeout = Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS);
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private long minRequestDataRate = DEFAULT_MIN_REQUEST_DATA_RATE;
+        private Duration maxJobTime = DEFAULT_MAX_JOB_TIME;
+        private long minFreeBytes = DEFAULT_MIN_FREE_MB * 1024 * 1024;
+        private boolean noAuth;
 
         private Builder() {
         }
@@ -350,6 +452,45 @@ public final class ServerConfig {
             return this;
         }
 
+        // ---- server hardening ----
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        public Builder maxHeaderBytes(int maxHeaderBytes) {
+            this.maxHeaderBytes = maxHeaderBytes;
+            return this;
+        }
+
+        public Builder minRequestDataRate(long bytesPerSecond) {
+            this.minRequestDataRate = bytesPerSecond;
+            return this;
+        }
+
+        public Builder maxJobTime(Duration maxJobTime) {
+            this.maxJobTime = maxJobTime;
+            return this;
+        }
+
+        public Builder minFreeBytes(long minFreeBytes) {
+            this.minFreeBytes = minFreeBytes;
+            return this;
+        }
+
+        public Builder noAuth(boolean noAuth) {
+            this.noAuth = noAuth;
+            return this;
+        }
+
+        // ---- end of server hardening ----
+
         public ServerConfig build() {
             if (host == null || host.isBlank()) {
                 throw bad("host", host, "must not be blank");
@@ -383,9 +524,21 @@ public final class ServerConfig {
                 throw bad("retentionMaxCount", retentionMaxCount, "must be >= 0 (0 = no limit)");
             }
             requireNonNegative("shutdownGrace", shutdownGrace);
-            requireNonNegative("fetchTimeout", fetchTimeout);
-            if (fetchTimeout.isZero()) {
-                throw bad("fetchTimeout", fetchTimeout, "must be > 0");
+            requirePositive("fetchTimeout", fetchTimeout);
+            // server hardening
+            requirePositive("idleTimeout", idleTimeout);
+            requirePositive("maxJobTime", maxJobTime);
+            if (maxConnections < 1) {
+                throw bad("maxConnections", maxConnections, "must be >= 1");
+            }
+            if (maxHeaderBytes < 1024) {
+                throw bad("maxHeaderBytes", maxHeaderBytes, "must be >= 1024");
+            }
+            if (minRequestDataRate < 0) {
+                throw bad("minRequestDataRate", minRequestDataRate, "must be >= 0 (0 = no minimum)");
+            }
+            if (minFreeBytes < 0) {
+                throw bad("minFreeBytes", minFreeBytes, "must be >= 0");
             }
             if (jobLimits == null) {
                 throw bad("jobLimits", null, "must not be null (JobLimits.NONE for no caps)");
@@ -396,6 +549,13 @@ public final class ServerConfig {
         private static void requireNonNegative(String field, Duration d) {
             if (d == null || d.isNegative()) {
                 throw bad(field, d, "must be a duration >= 0");
+            }
+        }
+
+        private static void requirePositive(String field, Duration d) {
+            requireNonNegative(field, d);
+            if (d.isZero()) {
+                throw bad(field, d, "must be > 0");
             }
         }
 

@@ -69,7 +69,7 @@ class ErrorsTest {
             assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
             r = c.send(c.request("/job/abc").POST(HttpRequest.BodyPublishers.noBody()).build());
             TestSupport.assertError(r, 405);
-            assertEquals("DELETE, GET", r.headers().firstValue("Allow").orElse(""));
+            assertEquals("DELETE, GET, HEAD", r.headers().firstValue("Allow").orElse(""));
             TestSupport.assertError(c.send(c.request("/health").DELETE().build()), 405);
             // 415
             TestSupport.assertError(c.send(c.request("/job").header("Content-Type", "text/plain")

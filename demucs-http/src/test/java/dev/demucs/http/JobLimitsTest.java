@@ -48,7 +48,7 @@ class JobLimitsTest {
             assertEquals(4, limits.get("max_input_seconds").asDouble());
             assertEquals(40, limits.get("max_files_per_job").asLong());
             TreeSet<String> documented = new TreeSet<>();
-            Api.openApiDocument().at("/components/schemas/JobLimits/properties").fieldNames().forEachRemaining(documented::add);
+            JobViews.openApiDocument().at("/components/schemas/JobLimits/properties").fieldNames().forEachRemaining(documented::add);
             TreeSet<String> served = new TreeSet<>();
             for (Iterator<String> it = limits.fieldNames(); it.hasNext(); ) {
                 served.add(it.next());

@@ -22,7 +22,7 @@ class OpenApiTest {
         try (DemucsServer server = DemucsServer.create(TestSupport.config(dir).build())) {
             TreeSet<String> handled = new TreeSet<>(server.routes());
             TreeSet<String> documented = new TreeSet<>();
-            JsonNode paths = Api.openApiDocument().get("paths");
+            JsonNode paths = JobViews.openApiDocument().get("paths");
             for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> p = it.next();
                 for (Iterator<String> ops = p.getValue().fieldNames(); ops.hasNext(); ) {

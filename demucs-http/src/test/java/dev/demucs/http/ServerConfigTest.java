@@ -17,12 +17,22 @@ class ServerConfigTest {
         assertEquals(8185, c.port());
         assertEquals("0.0.0.0", c.host());
         assertEquals(1, c.workers());
+        assertEquals(java.nio.file.Path.of("demucs-jobs"), c.dataDir());
         assertFalse(c.allowPrivateUrls());
         assertTrue(c.bearerToken().isEmpty());
-        assertTrue(ServerConfig.builder().bearerToken("  ").build().bearerToken().isEmpty());
-        assertEquals(c.port(), c.toBuilder().build().port());
-        assertFalse(c.toString().contains("s3cr3t"));
-        assertFalse(ServerConfig.builder().bearerToken("s3cr3t").build().toString().contains("s3cr3t"));
+        assertFalse(c.noAuth(), "secure by default: a non-loopback bind without a token makes one");
+        assertEquals(Duration.ofHours(2), c.maxJobTime());
+        assertEquals(1024L * 1024 * 1024, c.minFreeBytes());
+        assertTrue(ServerConfig.builder().bearerToken("  ").build().bearerToken().isEmpty(), "a blank token is none");
+        ServerConfig custom = ServerConfig.builder().port(9000).workers(3).maxJobTime(Duration.ofMinutes(5)).noAuth(true).build();
+        ServerConfig copy = custom.toBuilder().build();
+        assertEquals(9000, copy.port());
+        assertEquals(3, copy.workers());
+        assertEquals(Duration.ofMinutes(5), copy.maxJobTime());
+        assertTrue(copy.noAuth());
+        ServerConfig secret = ServerConfig.builder().bearerToken("s3cr3t").build();
+        assertTrue(secret.bearerToken().isPresent());
+        assertFalse(secret.toString().contains("s3cr3t"), "toString hides the token");
     }
 
     @Test
