@@ -63,6 +63,7 @@ public final class Transfer {
         long deadline = total == 0 ? Long.MAX_VALUE : System.nanoTime() + total;
         HttpUrl current = fetcher.check(url);
         String first = Fetcher.redact(current);
+        String previous = first;
         for (int hop = 0; ; hop++) {
             String shown = Fetcher.redact(current);
             if (cancelled) {
@@ -84,7 +85,8 @@ public final class Transfer {
             try {
                 response = c.execute();
             } catch (IOException e) {
-                throw fetcher.failure(shown, e, cancelled, c.isCanceled() && !cancelled);
+                FetchException fe = fetcher.failure(shown, e, cancelled, c.isCanceled() && !cancelled);
+                throw hop > 0 && fe.reason() == FetchException.Reason.REFUSED_ADDRESS ? redirectRefused(previous, fe) : fe;
             }
             if (!response.isRedirect()) {
                 return new FetchResponse(fetcher, c, response, shown, () -> cancelled);
@@ -103,12 +105,17 @@ public final class Transfer {
                 throw new FetchException(FetchException.Reason.REDIRECT, shown,
                         "redirect to " + Fetcher.redact(location) + " refused: only http and https are followed");
             }
+            previous = shown;
             try {
                 current = fetcher.check(next.toString());
             } catch (FetchException e) {
-                throw new FetchException(e.reason(), shown, "redirect refused: " + e.getMessage().substring("cannot fetch ".length()), e);
+                throw redirectRefused(shown, e);
             }
         }
+    }
+
+    private static FetchException redirectRefused(String from, FetchException e) {
+        return new FetchException(e.reason(), from, "redirect refused: " + e.getMessage().substring("cannot fetch ".length()), e);
     }
 
     /**
