@@ -5,7 +5,7 @@ import dev.demucs.core.AudioIOException;
 /**
  * An {@link AudioIOException} from this module, with the reason as a value so that callers (the
  * CLI's exit code, the HTTP status) can react without parsing the message. The message is one
- * line: the input or output (a path, or a URL without its query string), a colon, the reason.
+ * line: the input or output path, a colon, the reason.
  */
 public class MediaIOException extends AudioIOException {
 
@@ -15,7 +15,8 @@ public class MediaIOException extends AudioIOException {
         NOT_FOUND,
         /** The file or response is empty. */
         EMPTY,
-        /** FFmpeg does not recognise the data as a media format. */
+        /** FFmpeg does not recognise the data as a media format, or the format is one that is refused
+         *  because it opens other resources (playlists, concat lists, image sequences: see the message). */
         NOT_AUDIO,
         /** The container has no audio stream (e.g. a video-only or subtitle file). */
         NO_AUDIO_STREAM,
@@ -25,15 +26,7 @@ public class MediaIOException extends AudioIOException {
         CORRUPT,
         /** The data ends before the length the container declares. */
         TRUNCATED,
-        /** The host cannot be resolved or refuses the connection. */
-        UNREACHABLE,
-        /** HTTP 404. */
-        HTTP_NOT_FOUND,
-        /** HTTP 401 or 403. */
-        HTTP_FORBIDDEN,
-        /** Another HTTP error status. */
-        HTTP_ERROR,
-        /** Connecting or reading took longer than the configured time-out. */
+        /** Opening or reading took longer than the configured time-out. */
         TIMEOUT,
         /** Writing the output failed (disk full, permissions, encoder error). */
         WRITE_FAILED,
