@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -72,8 +73,6 @@ public final class SeparationJob {
     static final String SEGMENTS = "segments";
     static final String RESULTS = "demucs_results";
     static final String INSTRUMENTAL = "instrumental.mp3";
-    /** Decoded copy of a remote input, inside the staging folder. */
-    static final String SPOOL = "input.f32";
     /** AAC bitrate of the cut segments. */
     static final int SEGMENT_BITRATE_KBPS = 256;
 
@@ -99,6 +98,16 @@ public final class SeparationJob {
      * @throws dev.demucs.core.DemucsException any other failure of the separation
      */
     public static JobResult run(JobSpec spec, Separator separator, JobListener listener, Cancellation cancellation) {
+        return run(spec, null, separator, listener, cancellation);
+    }
+
+    /**
+     * {@link #run(JobSpec, Separator, JobListener, Cancellation)} on an input already made local
+     * ({@link JobInput#prepare}, e.g. a URL downloaded before the model was loaded); the caller
+     * closes it.
+     */
+    public static JobResult run(JobSpec spec, JobInput given, Separator separator, JobListener listener,
+                                Cancellation cancellation) {
         Path out = spec.outputDir();
         try {
             Files.createDirectories(out);
@@ -117,28 +126,16 @@ public final class SeparationJob {
             Files.createDirectories(staging.resolve(RESULTS));
 
             int sampleRate = separator.model().sampleRate();
-            FfmpegInput input = FfmpegInput.of(spec.input(), sampleRate, 2);
-            MediaInfo info = input.probe();
+            JobInput local = given != null ? given : JobInput.prepare(spec.input(), staging, cancellation);
+            FfmpegInput input = FfmpegInput.of(local.file().toString(), sampleRate, 2);
+            MediaInfo info = local.naming(input::probe);
             checkCutsAgainstDuration(spec, info.durationSeconds());
             if (Double.isFinite(info.durationSeconds()) && info.durationSeconds() > 0) {
                 progress.totalSegments(estimateSegments(spec, info.durationSeconds()));
             }
 
             // 1. cutting: one continuous decode → segments/segment_NNN.m4a
-            // A remote input is fetched and decoded once: the decoded samples are spooled to a
-            // local file that the separator's two passes read.
-            SpooledInput.Writer spool = isUrl(spec.input()) ? SpooledInput.create(staging.resolve(SPOOL), sampleRate, 2,
-                    redact(spec.input())) : null;
-            Cut cut;
-            try {
-                cut = cut(spec, input, sampleRate, staging.resolve(SEGMENTS), spool, cancellation);
-            } catch (Throwable t) {
-                if (spool != null) {
-                    spool.close();
-                }
-                throw t;
-            }
-            AudioInput separationInput = spool != null ? spool.finish() : input;
+            Cut cut = local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), cancellation));
             progress.totalSegments(cut.segmentStarts.length);
             cancellation.throwIfCancelled();
 
@@ -150,7 +147,7 @@ public final class SeparationJob {
                     cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, wavOptions, mp3Options,
                     progress::completedSegments);
             try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
-                separator.separate(separationInput, sink, new ChunkReporter(progress, listener), cancellation);
+                separator.separate(input, sink, new ChunkReporter(progress, listener), cancellation);
             }
 
             // 3. conversion: move everything into place, the instrumental last
@@ -189,17 +186,30 @@ public final class SeparationJob {
     }
 
     /**
-     * Checks a job before any expensive work (a model download, a separation): the input exists
-     * or is a well-formed http(s) URL, FFmpeg can probe it as audio, and the cut points lie
-     * inside its duration. {@link #run} makes the same checks; callers use this to fail fast.
+     * Checks a job before any expensive work (a model download, a separation): a local input
+     * exists, FFmpeg can probe it as audio, and the cut points lie inside its duration; a URL
+     * input is well-formed (it is downloaded, then probed, by {@link #run}). {@link #run} makes
+     * the same checks; callers use this to fail fast.
      *
-     * @return what FFmpeg says about the input
+     * @return what FFmpeg says about a local input; empty for a URL
      * @throws JobInputException bad input (missing file, malformed URL, cut point past the end)
      * @throws AudioIOException  the input cannot be read or is not audio
      */
-    public static MediaInfo preflight(JobSpec spec) {
+    public static Optional<MediaInfo> preflight(JobSpec spec) {
         checkInput(spec.input());
-        MediaInfo info = FfmpegInput.of(spec.input(), 44_100, 2).probe();
+        if (isUrl(spec.input())) {
+            return Optional.empty(); // known only once downloaded: see preflight(spec, input)
+        }
+        return Optional.of(preflight(spec, JobInput.prepare(spec.input(), Path.of("."), Cancellation.NONE)));
+    }
+
+    /**
+     * {@link #preflight(JobSpec)} on an input already made local ({@link JobInput#prepare}).
+     *
+     * @return what FFmpeg says about the input
+     */
+    public static MediaInfo preflight(JobSpec spec, JobInput input) {
+        MediaInfo info = input.naming(FfmpegInput.of(input.file().toString(), 44_100, 2)::probe);
         checkCutsAgainstDuration(spec, info.durationSeconds());
         return info;
     }
@@ -340,8 +350,7 @@ public final class SeparationJob {
     private record Cut(long[] segmentStarts, long totalFrames) {
     }
 
-    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, SpooledInput.Writer spool,
-                           Cancellation cancellation) {
+    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, Cancellation cancellation) {
         long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
         long autoFrames = Math.max(1, Math.round(spec.segmentMaxSeconds() * sampleRate));
         EncoderOptions m4a = new EncoderOptions(SEGMENT_BITRATE_KBPS, ClipMode.NONE);
@@ -356,9 +365,6 @@ public final class SeparationJob {
                 int n = source.read(block, 0, BLOCK_FRAMES);
                 if (n < 0) {
                     break;
-                }
-                if (spool != null) {
-                    spool.append(block, 0, n);
                 }
                 int offset = 0;
                 while (offset < n) {
