@@ -309,7 +309,8 @@ public final class SeparationJob {
         }
     }
 
-    static boolean isUrl(String input) {
+    /** Whether an input names an http(s) URL (downloaded by {@link JobInput#prepare}) rather than a file. */
+    public static boolean isUrl(String input) {
         String lower = input.trim().toLowerCase(Locale.ROOT);
         return lower.startsWith("http://") || lower.startsWith("https://");
     }
