@@ -60,12 +60,14 @@ final class Api implements HttpHandler {
     private final JobStore store;
     private final JobManager jobs;
     private final ModelHolder model;
+    private final InputFetcher fetcher;
     private final Instant startedAt = Instant.now();
     private final String version;
     private final byte[] token;
     private final List<Route> routes = new ArrayList<>();
 
-    Api(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model, String version) {
+    Api(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model, InputFetcher fetcher, String version) {
+        this.fetcher = fetcher;
         this.config = config;
         this.store = store;
         this.jobs = jobs;
@@ -238,7 +240,7 @@ final class Api implements HttpHandler {
     }
 
     private JobRecord createUrlJob(JobRequest request) {
-        new UrlGuard(config.allowPrivateUrls()).check(request.inputUrl());
+        fetcher.check(request.inputUrl());
         validateOptions(request);
         String id = request.jobId() != null ? request.jobId() : store.newId();
         if (store.get(id).isPresent()) {

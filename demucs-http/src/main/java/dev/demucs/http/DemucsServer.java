@@ -54,10 +54,10 @@ public final class DemucsServer implements AutoCloseable {
         this.config = config;
         this.store = new JobStore(config.dataDir());
         this.model = new ModelHolder(config);
-        this.fetcher = new InputFetcher(new UrlGuard(config.allowPrivateUrls()), config.maxInputBytes(), config.fetchTimeout());
+        this.fetcher = new InputFetcher(config.allowPrivateUrls(), config.maxInputBytes(), config.fetchTimeout());
         this.retention = new Retention(store, config.retentionMaxAge(), config.retentionMaxCount());
         this.jobs = new JobManager(config, store, model, fetcher, retention::sweep);
-        this.api = new Api(config, store, jobs, model, version());
+        this.api = new Api(config, store, jobs, model, fetcher, version());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demucs-http-retention");
             t.setDaemon(true);
