@@ -353,7 +353,7 @@ public final class Fetcher implements AutoCloseable {
         }
         if (deadlineHit) {
             return new FetchException(FetchException.Reason.TIMEOUT, shown,
-                    "took longer than the total deadline of " + seconds(totalTimeout), e);
+                    "timed out: took longer than the total deadline of " + seconds(totalTimeout), e);
         }
         UnknownHostException unknown = find(e, UnknownHostException.class);
         if (unknown != null) {
@@ -363,8 +363,8 @@ public final class Fetcher implements AutoCloseable {
         if (timeout != null) {
             boolean connect = String.valueOf(timeout.getMessage()).toLowerCase(Locale.ROOT).contains("connect");
             return new FetchException(FetchException.Reason.TIMEOUT, shown, connect
-                    ? "could not connect within the connect time-out of " + seconds(connectTimeout)
-                    : "no data for the read time-out of " + seconds(readTimeout), e);
+                    ? "timed out: no connection within the connect time-out of " + seconds(connectTimeout)
+                    : "timed out: no data for the read time-out of " + seconds(readTimeout), e);
         }
         if (e instanceof InterruptedIOException) {
             return new FetchException(FetchException.Reason.TIMEOUT, shown, "timed out (" + e.getMessage() + ")", e);

@@ -72,7 +72,7 @@ public final class Transfer {
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 throw new FetchException(FetchException.Reason.TIMEOUT, shown,
-                        "took longer than the total deadline of " + Fetcher.seconds(fetcher.totalTimeout()));
+                        "timed out: took longer than the total deadline of " + Fetcher.seconds(fetcher.totalTimeout()));
             }
             Request request = new Request.Builder().url(current).headers(headers.build())
                     .header("User-Agent", fetcher.userAgent()).get().build();
