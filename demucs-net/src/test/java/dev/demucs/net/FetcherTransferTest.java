@@ -50,6 +50,7 @@ class FetcherTransferTest {
             assertArrayEquals(body, Files.readAllBytes(target));
             assertFalse(Files.exists(dir.resolve("in.mp3.part")));
             assertTrue(server.requests.get(0).contains("User-Agent: demucs-jvm"), server.requests.get(0));
+            assertTrue(server.requests.get(0).startsWith("GET /a.mp3?sig=1 HTTP/1.1"), "the query is sent intact");
         }
     }
 
@@ -223,6 +224,48 @@ class FetcherTransferTest {
             FetchException c = assertThrows(FetchException.class,
                     () -> f.download("http://127.0.0.1:" + closedPort + "/", dir.resolve("c")));
             assertEquals(FetchException.Reason.CONNECT, c.reason(), c.getMessage());
+        }
+    }
+
+    /** TLS is verified: a self-signed certificate (made with the JDK's keytool) is refused, and nothing is read. */
+    @Test
+    void selfSignedCertificateIsRefused() throws Exception {
+        Path keystore = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "s", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        keytool.getInputStream().readAllBytes();
+        assertEquals(0, keytool.waitFor());
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        AtomicInteger served = new AtomicInteger();
+        server.createContext("/", ex -> {
+            served.incrementAndGet();
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write(new byte[] {1, 2});
+            ex.close();
+        });
+        server.start();
+        try (Fetcher f = Fetcher.builder(AddressPolicy.ANY).build()) {
+            FetchException e = assertThrows(FetchException.class,
+                    () -> f.download("https://127.0.0.1:" + server.getAddress().getPort() + "/a.mp3", dir.resolve("t")));
+            assertEquals(FetchException.Reason.CONNECT, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("TLS failed"), e.getMessage());
+            assertEquals(0, served.get(), "no request got through");
+        } finally {
+            server.stop(0);
         }
     }
 
