@@ -12,12 +12,14 @@ import dev.demucs.job.JobFields;
 import dev.demucs.job.JobLimits;
 import dev.demucs.job.JobResult;
 import dev.demucs.job.JobSpec;
+import dev.demucs.job.JobInput;
 import dev.demucs.job.SeparationJob;
 import dev.demucs.models.ModelResolver;
 import dev.demucs.models.ResolvedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -158,16 +160,34 @@ public final class DemucsCli implements Callable<Integer> {
         // same message here and there.
         JobSpec job = JobSpec.fromFields(JobFields.parse(input.trim(), jobFields()), output, JobLimits.NONE);
         SeparationOptions options = job.separationOptions(engine.engineOptions(spec));
-        SeparationJob.preflight(job); // input exists and is audio, cut points inside it: before any download
-
         ConsoleProgress progress = new ConsoleProgress(err, terminal, quiet);
+        Cancellation cancellation = new Cancellation();
+        Path downloads = SeparationJob.isUrl(job.input()) ? Files.createTempDirectory("demucs-input-") : null;
+        JobResult result;
+        try (JobInput in = JobInput.prepare(job.input(), downloads == null ? output : downloads, cancellation)) {
+            // a URL is downloaded (through the fetcher) before anything else: FFmpeg decodes the local copy
+            SeparationJob.preflight(job, in); // input is audio, cut points inside it: before any model download
+            result = separate(job, in, options, progress, err, cancellation);
+        } finally {
+            if (downloads != null) {
+                Files.deleteIfExists(downloads);
+            }
+        }
+        progress.info(String.format(Locale.ROOT, "done in %.1f s: %s (%d segments, %d stem files)",
+                result.elapsedSeconds(), result.instrumental(), result.segments().size(), result.stemFiles().size()));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** Loads the model and runs the job on the prepared input; Ctrl-C cancels it. */
+    private JobResult separate(JobSpec job, JobInput in, SeparationOptions options, ConsoleProgress progress, PrintWriter err,
+                               Cancellation cancellation) {
         ResolvedModel resolved = resolveModel(progress);
         if (verbose) {
             progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
                     + ", " + options);
         }
 
-        Cancellation cancellation = new Cancellation();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             if (finished.getCount() > 0) {
@@ -183,9 +203,8 @@ public final class DemucsCli implements Callable<Integer> {
             }
         }, "demucs-separate-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        JobResult result;
         try (Separator separator = Separator.open(resolved.bag(), options)) {
-            result = SeparationJob.run(job, separator, progress, cancellation);
+            return SeparationJob.run(job, in, separator, progress, cancellation);
         } catch (SeparationCancelledException e) {
             throw new SeparationCancelledException("interrupted: " + e.getMessage(), e);
         } finally {
@@ -197,10 +216,6 @@ public final class DemucsCli implements Callable<Integer> {
                 // the hook is running: it waits for the latch just released
             }
         }
-        progress.info(String.format(Locale.ROOT, "done in %.1f s: %s (%d segments, %d stem files)",
-                result.elapsedSeconds(), result.instrumental(), result.segments().size(), result.stemFiles().size()));
-        out.flush();
-        return ExitCodes.OK;
     }
 
     /** The job's fields as the user typed them (text; picocli's defaults are the job's). */

@@ -3,11 +3,12 @@ package dev.demucs.ffmpeg;
 import java.time.Duration;
 
 /**
- * Network settings for URL inputs ({@code http://}, {@code https://}); local files ignore them.
+ * Time limits for opening and reading an input (a file on a stalled network file system or a
+ * pipe that stops delivering fails instead of hanging).
  *
- * @param connectTimeout longest wait to open the connection (and to get the response headers)
- * @param readTimeout    longest time without any data arriving once connected; a server that
- *                       stalls for longer fails the read with a time-out error
+ * @param connectTimeout part of the limit for opening the input and reading its stream information
+ *                       (that limit is {@code connectTimeout + readTimeout})
+ * @param readTimeout    longest wait for one packet
  */
 public record DecodeOptions(Duration connectTimeout, Duration readTimeout) {
 

@@ -7,6 +7,7 @@ import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
@@ -43,13 +44,6 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXIT;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_BAD_REQUEST;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_FORBIDDEN;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_NOT_FOUND;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_OTHER_4XX;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_SERVER_ERROR;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_TOO_MANY_REQUESTS;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_CHANNEL_ORDER_UNSPEC;
@@ -62,7 +56,6 @@ import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_uninit;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_get;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
@@ -182,57 +175,40 @@ final class FfmpegDecoder implements AudioSource {
 
     private void openContainer() {
         Native.init();
-        String url;
         if (input.isUrl()) {
-            url = input.pathOrUrl();
-        } else {
-            Path path = Path.of(input.pathOrUrl());
-            if (!Files.exists(path)) {
-                throw fail(Reason.NOT_FOUND, "no such file");
-            }
-            if (Files.isDirectory(path)) {
-                throw fail(Reason.NOT_FOUND, "is a directory, not an audio file");
-            }
-            if (!Files.isReadable(path)) {
-                throw fail(Reason.NOT_FOUND, "file is not readable");
-            }
-            try {
-                if (Files.size(path) == 0) {
-                    throw fail(Reason.EMPTY, "file is empty");
-                }
-            } catch (IOException e) {
-                throw new MediaIOException(Reason.NOT_FOUND, name + ": cannot read the file: " + e.getMessage(), e);
-            }
-            // "file:" keeps FFmpeg from reading a colon in the name as a protocol prefix.
-            url = "file:" + path.toAbsolutePath();
+            throw fail(Reason.NOT_FOUND, "is a URL: FFmpeg reads local files only here; download it first "
+                    + "(the CLI and the server do, through demucs-net's fetcher)");
         }
+        Path path = Path.of(input.pathOrUrl());
+        if (!Files.exists(path)) {
+            throw fail(Reason.NOT_FOUND, "no such file");
+        }
+        if (Files.isDirectory(path)) {
+            throw fail(Reason.NOT_FOUND, "is a directory, not an audio file");
+        }
+        if (!Files.isReadable(path)) {
+            throw fail(Reason.NOT_FOUND, "file is not readable");
+        }
+        try {
+            if (Files.size(path) == 0) {
+                throw fail(Reason.EMPTY, "file is empty");
+            }
+        } catch (IOException e) {
+            throw new MediaIOException(Reason.NOT_FOUND, name + ": cannot read the file: " + e.getMessage(), e);
+        }
+        // "file:" keeps FFmpeg from reading a colon in the name as a protocol prefix.
+        String url = "file:" + path.toAbsolutePath();
+        AVInputFormat detected = InputLockdown.detect(url, this::openError, this::fail);
         format = avformat_alloc_context();
         if (format == null || format.isNull()) {
             throw new OutOfMemoryError("avformat_alloc_context");
         }
         deadline = Interrupts.install(format);
-        AVDictionary options = new AVDictionary(null);
+        AVDictionary options = InputLockdown.options();
         DecodeOptions opts = input.options();
         long openNanos = opts.connectTimeout().toNanos() + opts.readTimeout().toNanos();
-        if (input.isUrl()) {
-            long readMicros = Math.max(1, opts.readTimeout().toNanos() / 1000);
-            long connectMicros = Math.max(1, opts.connectTimeout().toNanos() / 1000);
-            // rw_timeout: any read that waits this long without data fails with ETIMEDOUT.
-            av_dict_set(options, "rw_timeout", Long.toString(readMicros), 0);
-            // tcp's timeout also bounds connect(); take the larger so reads are not cut shorter.
-            av_dict_set(options, "timeout", Long.toString(Math.max(readMicros, connectMicros)), 0);
-            av_dict_set(options, "reconnect", "1", 0);
-            av_dict_set(options, "reconnect_on_network_error", "1", 0);
-            av_dict_set(options, "reconnect_delay_max", "2", 0);
-            av_dict_set(options, "reconnect_max_retries", "2", 0);
-            av_dict_set(options, "user_agent", "demucs-jvm", 0);
-            if (Boolean.getBoolean("demucs.ffmpeg.tlsVerify")) {
-                // FFmpeg does not verify TLS certificates unless asked (it needs a CA store it can find)
-                av_dict_set(options, "tls_verify", "1", 0);
-            }
-        }
         deadline.arm(openNanos);
-        int ret = avformat_open_input(format, url, null, options);
+        int ret = avformat_open_input(format, url, detected, options);
         av_dict_free(options);
         if (ret < 0) {
             format = null; // freed by avformat_open_input on failure
@@ -249,7 +225,7 @@ final class FfmpegDecoder implements AudioSource {
             throw fail(Reason.NO_AUDIO_STREAM, "no audio stream (the " + format.iformat().name().getString()
                     + " container holds " + format.nb_streams() + " other stream(s))");
         }
-        if (!input.isUrl() && "wav".equals(format.iformat().name().getString())) {
+        if ("wav".equals(format.iformat().name().getString())) {
             long missing = RiffCheck.missingDataBytes(Path.of(input.pathOrUrl()));
             if (missing > 0) {
                 throw fail(Reason.TRUNCATED, "truncated: the WAV header declares " + missing
@@ -622,7 +598,7 @@ final class FfmpegDecoder implements AudioSource {
 
     // ---- errors ----
 
-    private MediaIOException fail(Reason reason, String what) {
+    MediaIOException fail(Reason reason, String what) {
         return new MediaIOException(reason, name + ": " + what);
     }
 
@@ -634,26 +610,14 @@ final class FfmpegDecoder implements AudioSource {
         return code == Native.averror(Native.ETIMEDOUT) || code == AVERROR_EXIT() && deadline != null && deadline.fired();
     }
 
-    private MediaIOException openError(int code) {
+    MediaIOException openError(int code) {
         if (timedOut(code)) {
-            return fail(Reason.TIMEOUT, "timed out connecting or reading (" + timeouts() + ")");
-        }
-        MediaIOException http = httpError(code);
-        if (http != null) {
-            return http;
-        }
-        if (input.isUrl() && (code == Native.averror(Native.ECONNREFUSED) || code == Native.averror(Native.EHOSTUNREACH)
-                || code == Native.averror(Native.ENETUNREACH))) {
-            return fail(Reason.UNREACHABLE, "host unreachable (" + Native.describe(code) + ")");
-        }
-        if (input.isUrl() && code == Native.averror(Native.EIO)) {
-            // FFmpeg reports a failed name lookup as a plain I/O error
-            return fail(Reason.UNREACHABLE, "host unreachable or connection failed (" + Native.describe(code) + ")");
+            return fail(Reason.TIMEOUT, "timed out opening (" + timeouts() + ")");
         }
         if (code == AVERROR_INVALIDDATA()) {
             return fail(Reason.NOT_AUDIO, "not an audio or media file FFmpeg recognises (" + Native.describe(code) + ")");
         }
-        if (!input.isUrl() && code == Native.averror(Native.ENOENT)) {
+        if (code == Native.averror(Native.ENOENT)) {
             return fail(Reason.NOT_FOUND, "no such file");
         }
         if (code == AVERROR_EOF()) {
@@ -666,47 +630,15 @@ final class FfmpegDecoder implements AudioSource {
         if (timedOut(code)) {
             return fail(Reason.TIMEOUT, "timed out reading: no data for " + timeouts());
         }
-        MediaIOException http = httpError(code);
-        if (http != null) {
-            return http;
-        }
         if (code == AVERROR_INVALIDDATA()) {
             return fail(Reason.CORRUPT, "corrupt data in the container (" + Native.describe(code) + ")");
-        }
-        if (input.isUrl()) {
-            return fail(Reason.UNREACHABLE, "connection failed while reading (" + Native.describe(code) + ")");
         }
         return fail(Reason.CORRUPT, "read error (" + Native.describe(code) + ")");
     }
 
     private String timeouts() {
         DecodeOptions o = input.options();
-        return "connect time-out " + o.connectTimeout().toMillis() + " ms, read time-out "
+        return "open time-out " + o.connectTimeout().toMillis() + " ms, read time-out "
                 + o.readTimeout().toMillis() + " ms";
-    }
-
-    private MediaIOException httpError(int code) {
-        if (code == AVERROR_HTTP_NOT_FOUND()) {
-            return fail(Reason.HTTP_NOT_FOUND, "HTTP 404 Not Found");
-        }
-        if (code == AVERROR_HTTP_FORBIDDEN()) {
-            return fail(Reason.HTTP_FORBIDDEN, "HTTP 403 Forbidden");
-        }
-        if (code == AVERROR_HTTP_UNAUTHORIZED()) {
-            return fail(Reason.HTTP_FORBIDDEN, "HTTP 401 Unauthorized");
-        }
-        if (code == AVERROR_HTTP_BAD_REQUEST()) {
-            return fail(Reason.HTTP_ERROR, "HTTP 400 Bad Request");
-        }
-        if (code == AVERROR_HTTP_TOO_MANY_REQUESTS()) {
-            return fail(Reason.HTTP_ERROR, "HTTP 429 Too Many Requests");
-        }
-        if (code == AVERROR_HTTP_OTHER_4XX()) {
-            return fail(Reason.HTTP_ERROR, "HTTP client error (4xx)");
-        }
-        if (code == AVERROR_HTTP_SERVER_ERROR()) {
-            return fail(Reason.HTTP_ERROR, "HTTP server error (5xx)");
-        }
-        return null;
     }
 }

@@ -3,12 +3,10 @@ package dev.demucs.ffmpeg;
 import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.AudioSource;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A re-openable FFmpeg input — a local path or an {@code http(s)://} URL — decoded to planar
- * float PCM at a fixed sample rate and channel count. Every {@link #open()} starts a new,
+ * A re-openable FFmpeg input — a local file — decoded to planar float PCM at a fixed sample rate and channel count. Every {@link #open()} starts a new,
  * deterministic decoding pass, so the streaming separator can read the input twice.
  *
  * <pre>{@code
@@ -29,13 +27,11 @@ import java.util.Objects;
  *   <li>Ranges: {@link #open(long, long)} decodes from the first frame and drops frames before
  *       the range, so ranges are sample-exact for every codec (MP3 seeking is not); ranges
  *       concatenated equal the whole decode.</li>
- *   <li>URLs: redirects are followed, the query string (e.g. a signed URL's signature) is sent
- *       intact but never appears in messages, connect and read time-outs come from
- *       {@link DecodeOptions}, broken connections are resumed up to twice with HTTP ranges where
- *       the server supports them. A server without range support works for every format that
- *       can be read front to back (M4A needs its index at the front: "faststart"). FFmpeg
- *       does not verify TLS certificates by default; set the system property
- *       {@code demucs.ffmpeg.tlsVerify=true} to make it (the bundled OpenSSL must find a CA store).</li>
+ *   <li>Lockdown: FFmpeg opens local files only (protocols {@code file} and {@code pipe}; a URL
+ *       fails with {@link MediaIOException.Reason#NOT_FOUND}: fetch it first with demucs-net),
+ *       and only demuxers of self-contained audio/media files: a playlist (hls/m3u8), a concat
+ *       list, a DASH manifest, an image sequence and the like fail with
+ *       {@link MediaIOException.Reason#NOT_AUDIO} naming the detected format.</li>
  *   <li>Errors: {@link MediaIOException} (an {@link dev.demucs.core.AudioIOException}) whose
  *       one-line message names the input and the reason, with the reason as a value.</li>
  * </ul>
@@ -65,8 +61,7 @@ public final class FfmpegInput implements AudioInput {
         this.sampleRate = sampleRate;
         this.channels = channels;
         this.options = Objects.requireNonNull(options, "options");
-        String lower = pathOrUrl.toLowerCase(Locale.ROOT);
-        this.url = lower.startsWith("http://") || lower.startsWith("https://");
+        this.url = pathOrUrl.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*://.*");
         this.description = url ? withoutSecrets(pathOrUrl) : pathOrUrl;
     }
 
@@ -76,10 +71,10 @@ public final class FfmpegInput implements AudioInput {
     }
 
     /**
-     * @param pathOrUrl  a local file path, or an {@code http://} / {@code https://} URL
+     * @param pathOrUrl  a local file path (a URL is refused when opened)
      * @param sampleRate output sample rate in Hz
      * @param channels   output channel count (1 … 8; Demucs uses 2)
-     * @param options    network time-outs
+     * @param options    open and read time-outs
      */
     public static FfmpegInput of(String pathOrUrl, int sampleRate, int channels, DecodeOptions options) {
         return new FfmpegInput(pathOrUrl, sampleRate, channels, options);
@@ -128,7 +123,7 @@ public final class FfmpegInput implements AudioInput {
         return channels;
     }
 
-    /** Network settings. */
+    /** Open and read time-outs. */
     public DecodeOptions options() {
         return options;
     }

@@ -16,7 +16,8 @@ public class MediaIOException extends AudioIOException {
         NOT_FOUND,
         /** The file or response is empty. */
         EMPTY,
-        /** FFmpeg does not recognise the data as a media format. */
+        /** FFmpeg does not recognise the data as a media format, or the format is one that is refused
+         *  because it opens other resources (playlists, concat lists, image sequences: see the message). */
         NOT_AUDIO,
         /** The container has no audio stream (e.g. a video-only or subtitle file). */
         NO_AUDIO_STREAM,
@@ -26,15 +27,7 @@ public class MediaIOException extends AudioIOException {
         CORRUPT,
         /** The data ends before the length the container declares. */
         TRUNCATED,
-        /** The host cannot be resolved or refuses the connection. */
-        UNREACHABLE,
-        /** HTTP 404. */
-        HTTP_NOT_FOUND,
-        /** HTTP 401 or 403. */
-        HTTP_FORBIDDEN,
-        /** Another HTTP error status. */
-        HTTP_ERROR,
-        /** Connecting or reading took longer than the configured time-out. */
+        /** Opening or reading took longer than the configured time-out. */
         TIMEOUT,
         /** Writing the output failed (disk full, permissions, encoder error). */
         WRITE_FAILED,

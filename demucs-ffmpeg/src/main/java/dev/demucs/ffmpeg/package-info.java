@@ -3,7 +3,7 @@
  * {@code demucs-core} never depends on FFmpeg.
  *
  * <pre>
- * decode:  FfmpegInput (path or URL) ──open()──▶ AudioSource (planar float, model rate, 2 ch)
+ * decode:  FfmpegInput (local file) ──open()──▶ AudioSource (planar float, model rate, 2 ch)
  * encode:  StemSink ─▶ AsyncStemSink (own thread, bounded queue) ─▶ StemFileSink ─▶ AudioWriter per stem
  *          AudioWriter: planar float ─▶ clip mode ─▶ encoder ─▶ .part file ─▶ atomic rename
  * </pre>

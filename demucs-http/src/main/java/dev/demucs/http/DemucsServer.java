@@ -66,12 +66,12 @@ public final class DemucsServer implements AutoCloseable {
         this.seams = seams;
         this.store = seams.store().apply(config.dataDir());
         this.model = new ModelHolder(config);
-        this.fetcher = new InputFetcher(new UrlGuard(config.allowPrivateUrls()), config.maxInputBytes(), config.fetchTimeout());
+        this.fetcher = new InputFetcher(config.allowPrivateUrls(), config.maxInputBytes(), config.fetchTimeout());
         this.retention = new Retention(store, config.retentionMaxAge(), config.retentionMaxCount());
         this.jobs = new JobManager(config, store, model, fetcher, this::afterJob, seams.jobHook());
         this.router = new Router(new StaticFiles());
         new JobViews(config, store, jobs, model, version()).register(router);
-        new JobIntake(config, store, jobs, model).register(router);
+        new JobIntake(config, store, jobs, model, fetcher).register(router);
         new ResultFiles(store).register(router);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demucs-http-retention");

@@ -4,168 +4,94 @@ import dev.demucs.core.AudioIOException;
 import dev.demucs.core.DemucsException;
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.SeparationCancelledException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import dev.demucs.net.AddressPolicy;
+import dev.demucs.net.FetchException;
+import dev.demucs.net.Fetcher;
+import dev.demucs.net.Transfer;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Downloads a job's {@code input_url} into the job directory, so the separation reads a local
- * file: redirects are followed by hand (at most {@value #MAX_REDIRECTS}) with the
- * {@link UrlGuard} check on every hop, the size is capped, a connection that sends nothing for
- * the fetch timeout is dropped, and a cancellation closes the stream at once. The file is
- * written under a temporary name and renamed when whole.
+ * A job's {@code input_url}, through demucs-net's {@link Fetcher}: URLs come from remote callers,
+ * so the policy is {@link AddressPolicy#PUBLIC_ONLY} (every address of the host, on every
+ * redirect, at connect time), or {@link AddressPolicy#ANY} when the operator allows private
+ * URLs. {@link #check} runs at submission (the host lookup on the fetcher's own threads, a
+ * bounded wait, no connection); {@link #fetch} runs on a worker and downloads with the size cap,
+ * the idle time-out and a total deadline, to a temporary name renamed when whole.
  */
 final class InputFetcher implements AutoCloseable {
-    static final int MAX_REDIRECTS = 5;
+    /** Longest wait at submission for the host lookup. */
+    static final Duration LOOKUP_WAIT = Duration.ofSeconds(10);
+    /** Total deadline of one input download (every redirect and the whole body). */
+    static final Duration TOTAL_DEADLINE = Duration.ofMinutes(15);
 
-    private final HttpClient client;
-    private final UrlGuard guard;
-    private final long maxBytes;
-    private final Duration timeout;
-    private final ScheduledExecutorService watchdog;
+    private final Fetcher fetcher;
 
-    InputFetcher(UrlGuard guard, long maxBytes, Duration timeout) {
-        this.guard = guard;
-        this.maxBytes = maxBytes;
-        this.timeout = timeout;
-        this.client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
+    InputFetcher(boolean allowPrivate, long maxBytes, Duration idleTimeout) {
+        this.fetcher = Fetcher.builder(allowPrivate ? AddressPolicy.ANY : AddressPolicy.PUBLIC_ONLY)
+                .maxBytes(maxBytes)
+                .connectTimeout(idleTimeout)
+                .readTimeout(idleTimeout)
+                .totalTimeout(TOTAL_DEADLINE.compareTo(idleTimeout) > 0 ? TOTAL_DEADLINE : idleTimeout.multipliedBy(2))
+                .userAgent("demucs-http")
                 .build();
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "demucs-http-fetch-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+    }
+
+    /**
+     * Checks an {@code input_url} at submission: http(s), a host, no user info, and every
+     * address allowed by the policy. No connection is made.
+     *
+     * @return the URL
+     * @throws ApiException 400 naming the URL (without query) and the reason
+     */
+    URI check(String url) {
+        if (url == null || url.isBlank()) {
+            throw ApiException.badRequest("input_url must not be empty");
+        }
+        try {
+            return URI.create(fetcher.vet(url, LOOKUP_WAIT).toString());
+        } catch (FetchException e) {
+            throw ApiException.badRequest("input_url " + reason(e));
+        }
     }
 
     /**
      * Fetches {@code url} into {@code target}.
      *
-     * @throws ApiException                 when a redirect target is refused by the guard
+     * @throws ApiException                 when the URL or a redirect target is refused
      * @throws AudioIOException             naming the URL (no query string) and the reason
      * @throws SeparationCancelledException when cancelled
      */
     void fetch(String url, Path target, Cancellation cancellation) {
-        URI uri = guard.check(url);
-        for (int hop = 0; ; hop++) {
+        Transfer transfer = fetcher.transfer(url);
+        try (AutoCloseable hook = cancellation.onCancel(transfer::cancel)) {
+            transfer.saveTo(target);
+        } catch (FetchException e) {
             cancellation.throwIfCancelled();
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET()
-                    .header("User-Agent", "demucs-http").build();
-            HttpResponse<InputStream> response;
-            try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": " + oneLine(e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SeparationCancelledException("download of " + UrlGuard.redact(uri) + " interrupted");
+            switch (e.reason()) {
+                case BAD_URL, REFUSED_ADDRESS -> throw ApiException.badRequest("input_url " + reason(e));
+                case CANCELLED -> throw new SeparationCancelledException("download of " + e.url() + " cancelled");
+                default -> throw new AudioIOException("cannot download " + e.getMessage().substring("cannot fetch ".length()), e);
             }
-            int status = response.statusCode();
-            if (status >= 300 && status < 400 && status != 304) {
-                closeQuietly(response.body());
-                String location = response.headers().firstValue("Location").orElse(null);
-                if (location == null) {
-                    throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": HTTP " + status + " without a Location");
-                }
-                if (hop >= MAX_REDIRECTS) {
-                    throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": more than " + MAX_REDIRECTS + " redirects");
-                }
-                uri = guard.check(uri.resolve(location).toString());
-                continue;
-            }
-            if (status != 200) {
-                closeQuietly(response.body());
-                throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": HTTP " + status);
-            }
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (declared > maxBytes) {
-                closeQuietly(response.body());
-                throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": it is " + declared
-                        + " bytes, more than the limit of " + maxBytes);
-            }
-            copy(uri, response.body(), target, cancellation);
-            return;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // unregistering a cancel hook does not fail
         }
     }
 
-    private void copy(URI uri, InputStream body, Path target, Cancellation cancellation) {
-        Path partial = target.resolveSibling(target.getFileName() + ".part");
-        AtomicLong lastRead = new AtomicLong(System.nanoTime());
-        AtomicBoolean stalled = new AtomicBoolean();
-        ScheduledFuture<?> idleCheck = watchdog.scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - lastRead.get() > timeout.toNanos()) {
-                stalled.set(true);
-                closeQuietly(body);
-            }
-        }, 200, 200, TimeUnit.MILLISECONDS);
-        try (AutoCloseable hook = cancellation.onCancel(() -> closeQuietly(body));
-             InputStream in = body;
-             OutputStream out = Files.newOutputStream(partial)) {
-            byte[] buffer = new byte[64 * 1024];
-            long total = 0;
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                lastRead.set(System.nanoTime());
-                total += n;
-                if (total > maxBytes) {
-                    throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": more than the limit of "
-                            + maxBytes + " bytes");
-                }
-                out.write(buffer, 0, n);
-            }
-            out.close();
-            cancellation.throwIfCancelled();
-            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            cancellation.throwIfCancelled();
-            if (stalled.get()) {
-                throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": nothing received for "
-                        + timeout.toSeconds() + " s", e);
-            }
-            throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": " + oneLine(e), e);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new AudioIOException("cannot download " + UrlGuard.redact(uri) + ": " + oneLine(e), e);
-        } finally {
-            idleCheck.cancel(false);
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // best effort: the job directory is removed with the job
-            }
-        }
+    /** "URL: reason", plus how to allow private URLs where that is why. */
+    private String reason(FetchException e) {
+        String what = e.getMessage().substring("cannot fetch ".length());
+        return e.reason() == FetchException.Reason.REFUSED_ADDRESS && fetcher.policy() == AddressPolicy.PUBLIC_ONLY
+                ? what + " (the operator can allow private URLs)" : what;
     }
 
     static String oneLine(Throwable e) {
         return DemucsException.oneLine(e);
     }
 
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // closing only to abort the transfer
-        }
-    }
-
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        fetcher.close();
     }
 }

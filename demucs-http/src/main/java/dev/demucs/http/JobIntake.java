@@ -41,14 +41,16 @@ final class JobIntake {
     private final JobStore store;
     private final JobManager jobs;
     private final ModelHolder model;
+    private final InputFetcher fetcher;
     /**
      * Request threads that may read a job body at once; the others stay free for status polls
      * however many clients stall mid-upload (a stalled body holds its thread until the idle timeout).
      */
     private final Semaphore bodySlots;
 
-    JobIntake(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model) {
+    JobIntake(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model, InputFetcher fetcher) {
         this.config = config;
+        this.fetcher = fetcher;
         this.store = store;
         this.jobs = jobs;
         this.model = model;
@@ -117,7 +119,7 @@ final class JobIntake {
     }
 
     private JobRecord createUrlJob(JobRequest request) {
-        new UrlGuard(config.allowPrivateUrls()).check(request.inputUrl());
+        fetcher.check(request.inputUrl());
         validateOptions(request, request.inputUrl());
         String id = request.jobId() != null ? request.jobId() : store.newId();
         if (store.get(id).isPresent()) {

@@ -4,6 +4,7 @@ import dev.demucs.core.Cancellation;
 import dev.demucs.core.DemucsException;
 import dev.demucs.core.Separator;
 import dev.demucs.job.JobLayout;
+import dev.demucs.net.Fetcher;
 import dev.demucs.job.JobListener;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.ProgressFile;
@@ -359,7 +360,7 @@ final class JobManager {
                 Path inputDir = Files.createDirectories(dir.resolve(INPUT_DIR));
                 input = inputDir.resolve("source" + extensionOf(URI.create(req.inputUrl()).getPath()));
                 r.phase = "downloading";
-                log(dir, "downloading " + UrlGuard.redact(URI.create(req.inputUrl())));
+                log(dir, "downloading " + Fetcher.redact(req.inputUrl()));
                 fetcher.fetch(req.inputUrl(), input, r.cancellation);
                 String relative = dir.relativize(input).toString();
                 store.update(id, x -> x.withInputFile(relative));

@@ -173,11 +173,7 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
     ObjectNode toPublicJson() {
         ObjectNode o = Json.RECORDS.valueToTree(this);
         if (inputUrl != null) {
-            try {
-                o.put("input_url", UrlGuard.redact(new java.net.URI(inputUrl)));
-            } catch (java.net.URISyntaxException e) {
-                o.remove("input_url");
-            }
+            o.put("input_url", dev.demucs.net.Fetcher.redact(inputUrl));
         }
         return o;
     }

@@ -43,9 +43,6 @@ public final class JobLayout {
      */
     public static final Pattern STEM_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
 
-    /** Decoded copy of a remote input, inside the staging folder. */
-    static final String SPOOL = "input.f32";
-
     private static final Pattern OUR_SEGMENT = Pattern.compile("segment_\\d{3,}\\.m4a");
     private static final Pattern OUR_STEM = Pattern.compile("segment_\\d{3,}_[^/]+\\.wav");
 

@@ -29,6 +29,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The template's separation job: cut the input into segments, separate the whole track once,
@@ -92,6 +93,16 @@ public final class SeparationJob {
      * @throws dev.demucs.core.DemucsException any other failure of the separation
      */
     public static JobResult run(JobSpec spec, Separator separator, JobListener listener, Cancellation cancellation) {
+        return run(spec, null, separator, listener, cancellation);
+    }
+
+    /**
+     * {@link #run(JobSpec, Separator, JobListener, Cancellation)} on an input already made local
+     * ({@link JobInput#prepare}, e.g. a URL downloaded before the model was loaded); the caller
+     * closes it.
+     */
+    public static JobResult run(JobSpec spec, JobInput given, Separator separator, JobListener listener,
+                                Cancellation cancellation) {
         Path out = spec.outputDir();
         try {
             Files.createDirectories(out);
@@ -109,29 +120,17 @@ public final class SeparationJob {
             Files.createDirectories(staging.resolve(RESULTS));
 
             int sampleRate = separator.model().sampleRate();
-            FfmpegInput input = FfmpegInput.of(spec.input(), sampleRate, 2);
-            MediaInfo info = input.probe();
+            JobInput local = given != null ? given : JobInput.prepare(spec.input(), staging, cancellation);
+            FfmpegInput input = FfmpegInput.of(local.file().toString(), sampleRate, 2);
+            MediaInfo info = local.naming(input::probe);
             if (checkAgainstDuration(spec, info.durationSeconds(), extraStems.size())) {
                 progress.totalSegments((int) Math.min(Integer.MAX_VALUE, spec.segmentCount(info.durationSeconds())));
             }
 
             // 1. cutting: one continuous decode → segments/segment_NNN.m4a
-            // A remote input is fetched and decoded once: the decoded samples are spooled to a
-            // local file that the separator's two passes read.
-            SpooledInput.Writer spool = isUrl(spec.input()) ? SpooledInput.create(staging.resolve(JobLayout.SPOOL), sampleRate, 2,
-                    redact(spec.input())) : null;
-            Cut cut;
-            try {
-                cut = cut(spec, input, sampleRate, staging.resolve(SEGMENTS), spool, cancellation);
-            } catch (Throwable t) {
-                if (spool != null) {
-                    spool.close();
-                }
-                throw t;
-            }
+            Cut cut = local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), cancellation));
             // an input whose probe told no duration is checked now that its length is known
             checkAgainstDuration(spec, (double) cut.totalFrames / sampleRate, extraStems.size());
-            AudioInput separationInput = spool != null ? spool.finish() : input;
             progress.totalSegments(cut.segmentStarts.length);
             cancellation.throwIfCancelled();
 
@@ -143,7 +142,7 @@ public final class SeparationJob {
                     cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, wavOptions, mp3Options,
                     progress::completedSegments);
             try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
-                separator.separate(separationInput, sink, new ChunkReporter(progress, listener), cancellation);
+                separator.separate(input, sink, new ChunkReporter(progress, listener), cancellation);
             }
 
             // 3. conversion: move everything into place, the instrumental last
@@ -181,19 +180,32 @@ public final class SeparationJob {
     }
 
     /**
-     * Checks a job before any expensive work (a model download, a separation): the input exists
-     * or is a well-formed http(s) URL, FFmpeg can probe it as audio, and what needs its duration
-     * holds: the cut points lie inside it, and the job's {@link JobLimits} (duration, files; the
-     * files counted without the extra stems of {@code allStems}, which need the model). {@link #run}
-     * makes the same checks; callers use this to fail fast.
+     * Checks a job before any expensive work (a model download, a separation): a local input
+     * exists, FFmpeg can probe it as audio, and what needs its duration holds: the cut points lie
+     * inside it, and the job's {@link JobLimits} (duration, files; the files counted without the
+     * extra stems of {@code allStems}, which need the model); a URL input is well-formed (it is
+     * downloaded, then probed, by {@link #run}). {@link #run} makes the same checks; callers use
+     * this to fail fast.
      *
-     * @return what FFmpeg says about the input
+     * @return what FFmpeg says about a local input; empty for a URL
      * @throws JobInputException bad input (missing file, malformed URL, cut point past the end, a limit broken)
      * @throws AudioIOException  the input cannot be read or is not audio
      */
-    public static MediaInfo preflight(JobSpec spec) {
+    public static Optional<MediaInfo> preflight(JobSpec spec) {
         checkInput(spec.input());
-        MediaInfo info = FfmpegInput.of(spec.input(), 44_100, 2).probe();
+        if (isUrl(spec.input())) {
+            return Optional.empty(); // known only once downloaded: see preflight(spec, input)
+        }
+        return Optional.of(preflight(spec, JobInput.prepare(spec.input(), Path.of("."), Cancellation.NONE)));
+    }
+
+    /**
+     * {@link #preflight(JobSpec)} on an input already made local ({@link JobInput#prepare}).
+     *
+     * @return what FFmpeg says about the input
+     */
+    public static MediaInfo preflight(JobSpec spec, JobInput input) {
+        MediaInfo info = input.naming(FfmpegInput.of(input.file().toString(), 44_100, 2)::probe);
         checkAgainstDuration(spec, info.durationSeconds(), 0);
         return info;
     }
@@ -283,7 +295,8 @@ public final class SeparationJob {
         }
     }
 
-    static boolean isUrl(String input) {
+    /** Whether an input names an http(s) URL (downloaded by {@link JobInput#prepare}) rather than a file. */
+    public static boolean isUrl(String input) {
         String lower = input.trim().toLowerCase(Locale.ROOT);
         return lower.startsWith("http://") || lower.startsWith("https://");
     }
@@ -326,8 +339,7 @@ public final class SeparationJob {
     private record Cut(long[] segmentStarts, long totalFrames) {
     }
 
-    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, SpooledInput.Writer spool,
-                           Cancellation cancellation) {
+    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, Cancellation cancellation) {
         long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
         long autoFrames = Math.max(1, Math.round(spec.segmentMaxSeconds() * sampleRate));
         EncoderOptions m4a = new EncoderOptions(SEGMENT_BITRATE_KBPS, ClipMode.NONE);
@@ -342,9 +354,6 @@ public final class SeparationJob {
                 int n = source.read(block, 0, BLOCK_FRAMES);
                 if (n < 0) {
                     break;
-                }
-                if (spool != null) {
-                    spool.append(block, 0, n);
                 }
                 int offset = 0;
                 while (offset < n) {

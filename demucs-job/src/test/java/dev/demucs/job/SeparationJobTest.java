@@ -137,7 +137,7 @@ class SeparationJobTest {
         assertFinalProgress(out, 3);
     }
 
-    /** An http input (served on loopback) is fetched once for cutting and spooled for the separation. */
+    /** An http input (served on loopback) is downloaded once through the fetcher and decoded as a local file. */
     @Test
     void urlInput(@TempDir Path out) throws Exception {
         byte[] wav = Files.readAllBytes(inputWav);
@@ -165,7 +165,38 @@ class SeparationJobTest {
             assertLayout(out, result, starts, List.of("vocals", "instrum"));
             assertStems(out, starts, List.of("vocals", "instrum"));
             assertFinalProgress(out, 2);
-            assertTrue(gets.get() <= 2, "fetched for the probe and the cut only, not per separation pass: " + gets.get());
+            assertEquals(1, gets.get(), "downloaded once, not per probe or separation pass");
+            assertFalse(Files.exists(out.resolve(JobLayout.STAGING)), "the download went with the staging folder");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** A playlist listing a local file, fetched from a URL, is refused: nothing of the listed file is decoded. */
+    @Test
+    void urlPlaylistIsRefused(@TempDir Path out) throws Exception {
+        byte[] m3u8 = ("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:30\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:20.0,\n"
+                + inputWav.toAbsolutePath() + "\n#EXT-X-ENDLIST\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/list.m3u8", exchange -> {
+            exchange.sendResponseHeaders(200, m3u8.length);
+            try (var body = exchange.getResponseBody()) {
+                body.write(m3u8);
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/list.m3u8?token=secret";
+            dev.demucs.ffmpeg.MediaIOException e = assertThrows(dev.demucs.ffmpeg.MediaIOException.class, () -> SeparationJob.run(
+                    JobSpec.defaults(url, out), separator, JobListener.NONE, new Cancellation()));
+            assertEquals(dev.demucs.ffmpeg.MediaIOException.Reason.NOT_AUDIO, e.reason());
+            assertTrue(e.getMessage().startsWith("http://127.0.0.1:" + server.getAddress().getPort() + "/list.m3u8?…: format 'hls'"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("secret") || e.getMessage().contains("\n"), e.getMessage());
+            assertErrorState(out, "format 'hls'");
+            assertFalse(Files.exists(out.resolve("instrumental.mp3")) || Files.exists(out.resolve("segments"))
+                    || Files.exists(out.resolve(JobLayout.STAGING)), "no output at all");
         } finally {
             server.stop(0);
         }

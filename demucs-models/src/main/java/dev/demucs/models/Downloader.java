@@ -2,11 +2,12 @@ package dev.demucs.models;
 
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
-import java.io.FileNotFoundException;
+import dev.demucs.net.AddressPolicy;
+import dev.demucs.net.FetchException;
+import dev.demucs.net.FetchResponse;
+import dev.demucs.net.Fetcher;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URLConnection;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -23,7 +24,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Streams one registry file into the cache: resumes a partial file with an HTTP Range request,
+ * Streams one registry file into the cache through demucs-net's {@link Fetcher} (policy
+ * {@link AddressPolicy#ANY}, verified TLS, redirects checked per hop): resumes a partial file with an HTTP Range request,
  * hashes while writing, and moves the file to its content-addressed name only when its SHA-256
  * matches. The caller holds the cache lock for the file.
  */
@@ -32,13 +34,18 @@ final class Downloader {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int BUFFER_BYTES = 1 << 16;
 
-    private final Duration connectTimeout;
-    private final Duration readTimeout;
+    private final Fetcher fetcher;
     private final int maxAttempts;
 
+    /**
+     * @param connectTimeout longest wait for a connection
+     * @param readTimeout    longest wait for the next bytes (the download as a whole has no deadline:
+     *                       it is resumed and retried instead)
+     */
     Downloader(Duration connectTimeout, Duration readTimeout, int maxAttempts) {
-        this.connectTimeout = connectTimeout;
-        this.readTimeout = readTimeout;
+        // Registry URLs and mirrors are the user's configuration: LAN and loopback mirrors are allowed.
+        this.fetcher = Fetcher.builder(AddressPolicy.ANY).connectTimeout(connectTimeout).readTimeout(readTimeout)
+                .totalTimeout(Duration.ZERO).maxBytes(Long.MAX_VALUE).build();
         this.maxAttempts = maxAttempts;
     }
 
@@ -110,69 +117,19 @@ final class Downloader {
     private record Transfer(String sha256, boolean resumed) {
     }
 
+    /** An opened source: the body, its total length (-1 unknown), and whether it continues the part file. */
+    private record Opened(InputStream in, long total, boolean append) {
+    }
+
     /** One attempt; returns the SHA-256 of the complete part file. */
     private Transfer transfer(String model, RegistryFile file, Path part, DownloadListener listener)
             throws TransientFailure, IOException {
         Files.createDirectories(part.getParent());
         long have = Files.exists(part) ? Files.size(part) : 0;
-        URLConnection conn;
-        try {
-            conn = file.url().toURL().openConnection();
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ModelNotFoundException("cannot open " + file.url() + " for model " + model + ": " + e, e);
-        }
-        conn.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-        conn.setReadTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
-        conn.setUseCaches(false);
-        long total = -1;
-        boolean append = false;
-        try {
-            if (conn instanceof HttpURLConnection http) {
-                http.setInstanceFollowRedirects(true);
-                http.setRequestProperty("User-Agent", "demucs-jvm");
-                http.setRequestProperty("Accept-Encoding", "identity");
-                if (have > 0) {
-                    http.setRequestProperty("Range", "bytes=" + have + "-");
-                }
-                int code;
-                try {
-                    code = http.getResponseCode();
-                } catch (IOException e) {
-                    throw new TransientFailure(describe(e), e);
-                }
-                if (code == 206) {
-                    Matcher m = CONTENT_RANGE.matcher(String.valueOf(http.getHeaderField("Content-Range")));
-                    if (m.matches() && Long.parseLong(m.group(1)) == have) {
-                        append = true;
-                        total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-                    } else {
-                        http.disconnect();
-                        Files.deleteIfExists(part);
-                        throw new TransientFailure("server answered a resume with an unexpected range "
-                                + http.getHeaderField("Content-Range"), null);
-                    }
-                } else if (code == 200) {
-                    total = http.getContentLengthLong();
-                } else if (code == 416) {
-                    http.disconnect();
-                    Files.deleteIfExists(part);
-                    throw new TransientFailure("server refused to resume (HTTP 416)", null);
-                } else if (code == 404 || code == 410) {
-                    http.disconnect();
-                    Files.deleteIfExists(part);
-                    throw new ModelNotFoundException("model " + model + ": " + file.url() + " does not exist (HTTP " + code
-                            + "); check the registry entry or the mirror (" + ModelLocations.ENV_MIRROR + ")");
-                } else if (code >= 500 || code == 408 || code == 429) {
-                    http.disconnect();
-                    throw new TransientFailure("HTTP " + code + " " + http.getResponseMessage(), null);
-                } else {
-                    http.disconnect();
-                    throw new ModelNotFoundException("model " + model + ": downloading " + file.url() + " failed: HTTP "
-                            + code + " " + http.getResponseMessage());
-                }
-            } else {
-                total = conn.getContentLengthLong();
-            }
+        Opened opened = "file".equalsIgnoreCase(file.url().getScheme()) ? openFile(model, file) : openHttp(model, file, part, have);
+        try (InputStream in = opened.in()) {
+            boolean append = opened.append();
+            long total = opened.total();
             if (!append) {
                 have = 0;
             }
@@ -185,9 +142,8 @@ final class Downloader {
                 hashExisting(part, digest);
             }
             listener.onDownloadStart(file.fileName(), total);
-            try (InputStream in = open(conn, model, file);
-                 FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 byte[] buf = new byte[BUFFER_BYTES];
                 long done = have;
                 while (true) {
@@ -215,21 +171,64 @@ final class Downloader {
                 listener.onDownloadEnd(file.fileName());
             }
             return new Transfer(HexFormat.of().formatHex(digest.digest()), append);
-        } finally {
-            if (conn instanceof HttpURLConnection http) {
-                http.disconnect();
-            }
         }
     }
 
-    private static InputStream open(URLConnection conn, String model, RegistryFile file) throws TransientFailure {
+    /** A registry file on a local or mounted disk ({@code file:} URL): read from the start. */
+    private static Opened openFile(String model, RegistryFile file) {
         try {
-            return conn.getInputStream();
-        } catch (FileNotFoundException e) {
-            throw new ModelNotFoundException("model " + model + ": " + file.url() + " does not exist", e);
-        } catch (IOException e) {
-            throw new TransientFailure(describe(e), e);
+            Path source = Path.of(file.url());
+            return new Opened(Files.newInputStream(source), Files.size(source), false);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelNotFoundException("model " + model + ": cannot read " + file.url() + " (" + e + ")", e);
         }
+    }
+
+    /** GET through the fetcher, resuming with a Range request when part of the file is on disk. */
+    private Opened openHttp(String model, RegistryFile file, Path part, long have) throws TransientFailure, IOException {
+        dev.demucs.net.Transfer transfer = fetcher.transfer(file.url().toString()).header("Accept-Encoding", "identity");
+        if (have > 0) {
+            transfer.header("Range", "bytes=" + have + "-");
+        }
+        FetchResponse r;
+        try {
+            r = transfer.open();
+        } catch (FetchException e) {
+            String why = e.getMessage().substring(("cannot fetch " + e.url() + ": ").length());
+            switch (e.reason()) {
+                case BAD_URL, REFUSED_ADDRESS, REDIRECT -> throw new ModelNotFoundException("model " + model + ": cannot download "
+                        + file.url() + ": " + why, e);
+                default -> throw new TransientFailure(why, e);
+            }
+        }
+        int code = r.status();
+        String range = r.header("Content-Range");
+        if (code == 206) {
+            Matcher m = CONTENT_RANGE.matcher(String.valueOf(range));
+            if (m.matches() && Long.parseLong(m.group(1)) == have) {
+                return new Opened(r.body(), m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3)), true);
+            }
+            r.close();
+            Files.deleteIfExists(part);
+            throw new TransientFailure("server answered a resume with an unexpected range " + range, null);
+        }
+        if (code == 200) {
+            return new Opened(r.body(), r.contentLength(), false);
+        }
+        r.close();
+        if (code == 416) {
+            Files.deleteIfExists(part);
+            throw new TransientFailure("server refused to resume (HTTP 416)", null);
+        }
+        if (code == 404 || code == 410) {
+            Files.deleteIfExists(part);
+            throw new ModelNotFoundException("model " + model + ": " + file.url() + " does not exist (HTTP " + code
+                    + "); check the registry entry or the mirror (" + ModelLocations.ENV_MIRROR + ")");
+        }
+        if (code >= 500 || code == 408 || code == 429) {
+            throw new TransientFailure("HTTP " + code, null);
+        }
+        throw new ModelNotFoundException("model " + model + ": downloading " + file.url() + " failed: HTTP " + code);
     }
 
     private static void write(FileChannel out, byte[] buf, int n, RegistryFile file, Path part) throws IOException {
