@@ -85,7 +85,7 @@ public final class DemucsCli implements Callable<Integer> {
     @CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--segment-max", paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = "--segment-max", paramLabel = "SECONDS", defaultValue = "" + (long) JobSpec.DEFAULT_SEGMENT_MAX_SECONDS,
             description = "Longest automatic segment without --interval-cut (default: ${DEFAULT-VALUE}).")
     String segmentMax;
 
