@@ -103,7 +103,7 @@ public final class DemucsServer implements AutoCloseable {
                     return t;
                 });
         http.setExecutor(httpExecutor);
-        http.createContext("/", api);
+        http.createContext("/", StaticFiles.orElse(api));
         try {
             jobs.recover();
             retention.sweep();
