@@ -61,7 +61,7 @@ class WebPageTest {
         ChromeOptions options = new ChromeOptions()
                 .setBinary(chromium.toString())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                        "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1400")
+                        "--window-size=1280,1400")
                 .setExperimentalOption("prefs", Map.of(
                         "download.default_directory", downloads.toString(),
                         "download.prompt_for_download", false));
@@ -86,6 +86,7 @@ class WebPageTest {
             driver.get("http://127.0.0.1:" + server.port() + "/");
             await(() -> text("server-status").contains("ready"));
             assertTrue(driver.findElement(By.id("auth-prompt")).getAttribute("hidden") != null, "no token prompt without a server token");
+            assertEquals(List.of(), unlabelled(), "every control has a label");
             screenshot("1-before");
 
             driver.findElement(By.id("interval_cut")).sendKeys("6");
@@ -124,11 +125,13 @@ class WebPageTest {
             assertEquals("0", gain("instrum"), "the complement starts muted beside all stems");
             assertEquals("1", gain("vocals"));
 
-            // play: the shared clock advances and sound reaches the output
+            // play (looping, so a slow machine cannot run out of audio): the shared clock advances
+            // and sound reaches the output
+            driver.findElement(By.id("loop")).click();
             driver.findElement(By.id("play")).click();
             await(() -> currentTime() > 0.3);
             double t1 = currentTime();
-            await(() -> currentTime() > t1 + 0.3);
+            await(() -> currentTime() > t1 + 0.3 || currentTime() < t1); // later, or wrapped past the end
             await(() -> level() > 0.05);
             screenshot("3-playing");
 
@@ -153,7 +156,8 @@ class WebPageTest {
             driver.findElement(By.id("play")).click();
             await(() -> "false".equals(driver.findElement(By.id("play")).getAttribute("aria-pressed")));
             double paused = currentTime();
-            assertTrue(paused > 0.3, "position held at " + paused);
+            screenshot("3b-paused");
+            assertEquals(paused, currentTime(), "the position holds while paused");
             driver.findElement(By.id("seek")).sendKeys(Keys.HOME); // keyboard seek to the start
             await(() -> currentTime() == 0);
             WebElement canvas = driver.findElement(By.cssSelector("li.stem[data-stem='bass'] canvas"));
@@ -165,6 +169,8 @@ class WebPageTest {
             assertArrayEquals(apiBytes(client, id, "segment_000_vocals.wav"), downloaded("segment_000_vocals.wav"));
             driver.findElement(By.cssSelector("#downloads a.download[data-file='instrumental.mp3']")).click();
             assertArrayEquals(apiBytes(client, id, "instrumental.mp3"), downloaded("instrumental.mp3"));
+
+            assertEquals(List.of(), unlabelled(), "every player control has a label");
 
             // the history lists the job as completed
             await(() -> driver.findElements(By.cssSelector("#history tr[data-job-id='" + id + "'] td.status-completed")).size() == 1);
@@ -225,13 +231,46 @@ class WebPageTest {
             await(() -> driver.findElements(By.cssSelector("#stems li.stem[data-gain]")).size() == 2);
             driver.findElement(By.cssSelector("li.stem[data-stem='instrum'] a.download")).click();
             assertArrayEquals(apiBytes(client, id, "segment_000_instrum.wav"), downloaded("segment_000_instrum.wav"));
-            driver.findElement(By.id("play")).click();
+            driver.findElement(By.id("play")).sendKeys(Keys.SPACE); // keyboard operation
             await(() -> currentTime() > 0.3);
             screenshot("7-token-after");
 
             // the token went only into headers: no URL the page requested holds it
             String urls = (String) js("return performance.getEntries().map(e => e.name).join(' ') + ' ' + location.href");
             assertFalse(urls.contains(token), urls);
+        }
+    }
+
+    @Test
+    void urlJobShowsItsDownloadPhaseAndCanBeCancelled() throws Exception {
+        Path wav = dir.resolve("remote.wav");
+        TestSupport.writeWav(wav, 3);
+        try (TestSupport.InputServer inputs = new TestSupport.InputServer();
+                DemucsServer server = DemucsServer.create(TestSupport.config(dir.resolve("data")).build()).start()) {
+            inputs.put("remote.wav", wav);
+            TestSupport.Client client = new TestSupport.Client(server);
+            client.awaitModel();
+            driver.get("http://127.0.0.1:" + server.port() + "/");
+            await(() -> text("server-status").contains("ready"));
+
+            // bad options are refused on the page, before any request
+            driver.findElement(By.id("url")).sendKeys(inputs.url("/stall/remote.wav"));
+            driver.findElement(By.id("shifts")).sendKeys("99");
+            driver.findElement(By.id("submit")).click();
+            await(() -> driver.findElement(By.id("error")).isDisplayed() && text("error").contains("shifts must be"));
+            assertEquals(0, client.json("/jobs").get("total").asInt());
+
+            // the input stalls after 1 KiB, so the job waits in its download phase
+            driver.findElement(By.id("shifts")).clear();
+            driver.findElement(By.id("two_stems")).sendKeys("drums");
+            driver.findElement(By.id("submit")).click();
+            WebElement card = new WebDriverWait(driver, WAIT).until(d -> d.findElements(By.cssSelector("#active li.job")).stream().findFirst().orElse(null));
+            String id = card.getAttribute("data-job-id");
+            assertEquals("drums", client.json("/job/" + id).get("request").get("two_stems").asText(), "the option reached the API");
+            await(() -> "running".equals(card.getAttribute("data-status")) && card.getText().contains("downloading"));
+            card.findElement(By.cssSelector("button.cancel")).click();
+            await(() -> client.get("/job/" + id).statusCode() == 404);
+            await(() -> driver.findElements(By.cssSelector("#active li.job")).isEmpty());
         }
     }
 
@@ -249,6 +288,15 @@ class WebPageTest {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /** Ids (or tags) of visible form controls without an accessible name. */
+    @SuppressWarnings("unchecked")
+    private List<String> unlabelled() {
+        return (List<String>) js("return [...document.querySelectorAll('input, select, button, textarea')]"
+                + ".filter(e => e.offsetParent !== null)"
+                + ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim()))"
+                + ".map(e => e.id || e.outerHTML)");
     }
 
     private Object js(String script) {

@@ -531,9 +531,16 @@
     bar.value = pct;
     bar.setAttribute('aria-valuetext', text);
     w.item.querySelector('.line').textContent = text;
+    // rebuilt only when the status changes, so a focused button keeps its focus between polls
+    const active = job.status === 'pending' || job.status === 'running';
+    const kind = active ? 'active' : job.status;
+    if (w.buttonsFor === kind) {
+      return;
+    }
+    w.buttonsFor = kind;
     const buttons = w.item.querySelector('.buttons');
     buttons.replaceChildren();
-    if (job.status === 'pending' || job.status === 'running') {
+    if (active) {
       buttons.append(el('button', { type: 'button', className: 'cancel', textContent: 'Cancel', onclick: () => remove(job.job_id) }));
     } else {
       if (job.status === 'completed') {
@@ -637,6 +644,7 @@
       this.position = 0; // seconds, while paused
       this.startedAt = 0; // context time of position 0 of the current run
       this.duration = 0;
+      this.loop = $('loop').checked;
       this.loadToken = 0;
       const ctx = context();
       this.master = ctx.createGain();
@@ -651,7 +659,8 @@
       if (!this.playing) {
         return this.position;
       }
-      return Math.min(this.duration, Math.max(0, context().currentTime - this.startedAt));
+      const elapsed = Math.max(0, context().currentTime - this.startedAt);
+      return this.loop && this.duration > 0 ? elapsed % this.duration : Math.min(this.duration, elapsed);
     }
 
     async load(files) {
@@ -761,6 +770,7 @@
       this.sources = this.rows.map((r) => {
         const s = ctx.createBufferSource();
         s.buffer = r.buffer;
+        s.loop = this.loop;
         s.connect(r.gain);
         s.start(when, Math.min(this.position, r.buffer.duration));
         return s;
@@ -966,6 +976,14 @@
         } else {
           p.play();
         }
+      }
+    });
+    $('loop').addEventListener('change', () => {
+      const p = state.player;
+      if (p) {
+        const t = p.currentTime();
+        p.loop = $('loop').checked;
+        p.seek(t); // restarts the sources with the new loop setting when playing
       }
     });
     const seek = $('seek');
