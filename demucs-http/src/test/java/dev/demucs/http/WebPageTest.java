@@ -87,6 +87,13 @@ class WebPageTest {
             await(() -> text("server-status").contains("ready"));
             assertTrue(driver.findElement(By.id("auth-prompt")).getAttribute("hidden") != null, "no token prompt without a server token");
             assertEquals(List.of(), unlabelled(), "every control has a label");
+            JsonNode limits = client.json("/status").get("limits");
+            if (limits != null && limits.has("max_shifts")) { // the server reports its caps: the page shows them
+                await(() -> text("limits").contains("max shifts"));
+                assertEquals(limits.get("max_shifts").asText(), driver.findElement(By.id("shifts")).getAttribute("max"));
+            } else {
+                assertFalse(driver.findElement(By.id("limits")).isDisplayed(), "no limits shown when the server reports none");
+            }
             screenshot("1-before");
 
             driver.findElement(By.id("interval_cut")).sendKeys("6");
@@ -253,8 +260,17 @@ class WebPageTest {
             driver.get("http://127.0.0.1:" + server.port() + "/");
             await(() -> text("server-status").contains("ready"));
 
-            // bad options are refused on the page, before any request
+            // a file dropped on the box becomes the file to upload; a file and a URL together are refused
+            js("const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(2048)], 'dropped.wav', {type: 'audio/wav'}));"
+                    + "document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));");
+            assertEquals("dropped.wav (2.0 KiB)", text("file-name"));
+            assertEquals(1L, js("return document.getElementById('file').files.length"));
             driver.findElement(By.id("url")).sendKeys(inputs.url("/stall/remote.wav"));
+            driver.findElement(By.id("submit")).click();
+            await(() -> driver.findElement(By.id("error")).isDisplayed() && text("error").contains("either a file or a URL"));
+            js("document.getElementById('file').value = ''");
+
+            // bad options are refused on the page, before any request
             driver.findElement(By.id("shifts")).sendKeys("99");
             driver.findElement(By.id("submit")).click();
             await(() -> driver.findElement(By.id("error")).isDisplayed() && text("error").contains("shifts must be"));

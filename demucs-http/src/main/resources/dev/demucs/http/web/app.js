@@ -152,6 +152,9 @@
   }
 
   function fmtLimit(key, value) {
+    if (value === null || value === undefined) {
+      return 'no cap';
+    }
     if (typeof value === 'number' && /bytes/.test(key)) {
       return fmtBytes(value);
     }
@@ -1011,6 +1014,12 @@
   function refreshAll() {
     loadStatus();
     loadHistory();
+    // followed jobs may be backed off after refusals: ask again now (with the new token)
+    state.watched.forEach((w, id) => {
+      clearTimeout(w.timer);
+      w.delay = POLL_MIN_MS;
+      poll(id);
+    });
   }
 
   setupToken();
