@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +20,14 @@ final class StaticFiles implements HttpHandler {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final String CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+    private static final Map<String, String> PAGE_TYPES = Map.of(
+            "html", "text/html; charset=utf-8",
+            "js", "text/javascript; charset=utf-8",
+            "mjs", "text/javascript; charset=utf-8",
+            "css", "text/css; charset=utf-8",
+            "svg", "image/svg+xml",
+            "png", "image/png");
 
     private final HttpHandler api;
 
@@ -61,23 +70,9 @@ final class StaticFiles implements HttpHandler {
         }
     }
 
+    /** The page's own types by extension; audio and the rest as for result files. */
     static String contentType(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        if (n.endsWith(".html")) {
-            return "text/html; charset=utf-8";
-        }
-        if (n.endsWith(".js") || n.endsWith(".mjs")) {
-            return "text/javascript; charset=utf-8";
-        }
-        if (n.endsWith(".css")) {
-            return "text/css; charset=utf-8";
-        }
-        if (n.endsWith(".svg")) {
-            return "image/svg+xml";
-        }
-        if (n.endsWith(".png")) {
-            return "image/png";
-        }
-        return FileResponder.contentType(n);
+        return PAGE_TYPES.getOrDefault(n.substring(n.lastIndexOf('.') + 1), FileResponder.contentType(n));
     }
 }

@@ -421,6 +421,7 @@
     state.mine.add(id);
     watch(id);
     loadHistory();
+    loadStatus();
   }
 
   // ---- following jobs ---------------------------------------------------------------------
