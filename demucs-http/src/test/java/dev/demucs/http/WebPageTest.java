@@ -187,6 +187,7 @@ class WebPageTest {
             driver.manage().window().setSize(new Dimension(375, 800));
             await(() -> ((Number) js("return document.documentElement.scrollWidth")).intValue()
                     <= ((Number) js("return window.innerWidth")).intValue());
+            js("document.getElementById('player').scrollIntoView()");
             screenshot("5-phone");
 
             // delete from the history: the API forgets the job
