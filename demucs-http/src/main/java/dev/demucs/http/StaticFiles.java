@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
 final class StaticFiles {
     static final String PREFIX = "/web/";
     private static final String ROOT = "web/";
+    /** The page loads nothing from elsewhere and may not be framed. */
+    private static final String CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
     /** Files below {@code web/}: plain segments, no dot-segments, nothing hidden, an extension. */
     private static final Pattern NAME = Pattern.compile("([A-Za-z0-9][A-Za-z0-9_-]*/){0,3}[A-Za-z0-9][A-Za-z0-9_-]*(\\.[A-Za-z0-9_-]+)+");
     private static final Map<String, String> TYPES = Map.ofEntries(
@@ -61,6 +64,7 @@ final class StaticFiles {
         String cacheControl = name.equals("index.html") ? "no-cache" : "public, max-age=3600";
         ex.setHeader("ETag", r.etag());
         ex.setHeader("X-Content-Type-Options", "nosniff");
+        ex.setHeader("Content-Security-Policy", CSP);
         if (r.etag().equals(ex.header("If-None-Match"))) {
             ex.setHeader("Cache-Control", cacheControl);
             ex.startBody(304, 0).close();
