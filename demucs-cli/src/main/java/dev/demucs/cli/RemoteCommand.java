@@ -96,7 +96,7 @@ public final class RemoteCommand implements Callable<Integer> {
     private RemoteRun.Result run(RemoteClient client, ConsoleProgress console, Path dir,
                                  java.util.function.Function<RemoteRun, RemoteRun.Result> body) {
         String uploadLabel = "upload " + (input == null ? "" : Path.of(input.trim()).getFileName());
-        RemoteRun run = new RemoteRun(client, new RemoteProgress(console, uploadLabel), Duration.ofSeconds(5));
+        RemoteRun run = new RemoteRun(client, new RemoteProgress(console, System.console() != null, uploadLabel), Duration.ofSeconds(5));
         Thread hook = new Thread(() -> {
             console.endBar();
             console.info("interrupted; the job goes on on the server. Continue with: demucs-separate remote --resume " + dir);

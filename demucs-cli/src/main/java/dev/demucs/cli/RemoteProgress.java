@@ -7,10 +7,13 @@ import dev.demucs.job.ProgressSnapshot;
 final class RemoteProgress implements RemoteRun.Listener {
 
     private final ConsoleProgress console;
+    private final boolean terminal;
     private final String uploadLabel;
+    private int lastUploadStep = -1;
 
-    RemoteProgress(ConsoleProgress console, String uploadLabel) {
+    RemoteProgress(ConsoleProgress console, boolean terminal, String uploadLabel) {
         this.console = console;
+        this.terminal = terminal;
         this.uploadLabel = uploadLabel;
     }
 
@@ -21,9 +24,17 @@ final class RemoteProgress implements RemoteRun.Listener {
 
     @Override
     public void uploadProgress(long sentBytes, long totalBytes) {
-        console.onDownloadProgress(uploadLabel, sentBytes, totalBytes);
-        if (sentBytes == totalBytes) {
-            console.endBar();
+        if (terminal) {
+            console.onDownloadProgress(uploadLabel, sentBytes, totalBytes); // the bar, labelled "upload FILE"
+            if (sentBytes == totalBytes) {
+                console.endBar();
+            }
+            return;
+        }
+        int step = totalBytes <= 0 ? 4 : (int) (4 * sentBytes / totalBytes);
+        if (step > lastUploadStep) {
+            lastUploadStep = step;
+            console.info(uploadLabel + ": " + (25 * step) + "% of " + ConsoleProgress.megabytes(totalBytes));
         }
     }
 

@@ -156,10 +156,11 @@ public final class RemoteClient {
      * @param progress bytes received so far
      */
     public void download(String path, Path dest, long expected, LongConsumer progress) {
-        HttpUrl u = base.resolve(path);
-        if (u == null || !u.host().equals(base.host()) || u.port() != base.port()) {
-            throw new ClientException(ClientException.Kind.JOB_FAILED, "server listed a file URL outside itself: " + path);
+        if (!path.startsWith("/result/") || path.contains("..") || path.contains("?") || path.contains("#")) {
+            throw new ClientException(ClientException.Kind.JOB_FAILED, "server listed an unexpected file URL: " + RemoteClient.oneLine(path));
         }
+        // relative to the base path: a proxy may put the server under a path prefix
+        HttpUrl u = base.newBuilder().addEncodedPathSegments(path.substring(1)).build();
         Path part = dest.resolveSibling(dest.getFileName() + ".part");
         try (Response r = caller.send(builder(u).get().build())) {
             if (!r.isSuccessful()) {
@@ -195,7 +196,11 @@ public final class RemoteClient {
     }
 
     private HttpUrl url(String path) {
-        return base.newBuilder().addPathSegments(path).build();
+        HttpUrl.Builder b = base.newBuilder();
+        if (base.pathSegments().size() == 1 && base.pathSegments().get(0).isEmpty()) {
+            b.encodedPath("/");
+        }
+        return b.addPathSegments(path).build();
     }
 
     private Request.Builder builder(HttpUrl u) {
