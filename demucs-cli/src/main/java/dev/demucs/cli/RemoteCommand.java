@@ -50,6 +50,14 @@ public final class RemoteCommand implements Callable<Integer> {
             }
             return new RemoteClient(HttpClients.create(), url, token, HttpCaller.Backoff.DEFAULT);
         }
+
+        /** For a subcommand: its own flags, else those given before it ({@code remote --server URL jobs}). */
+        RemoteClient client(CommandSpec spec, ServerOptions parent) {
+            if (token == null || token.isBlank()) {
+                token = parent.token;
+            }
+            return client(spec, parent.server);
+        }
     }
 
     @Spec
@@ -86,7 +94,7 @@ public final class RemoteCommand implements Callable<Integer> {
             if (input == null || input.isBlank()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "missing --input (a local audio file or an http(s) URL), or --resume DIR");
             }
-            RemoteClient client = serverOptions.client(spec, null);
+            RemoteClient client = serverOptions.client(spec, (String) null);
             result = run(client, console, output, r -> r.run(input.trim(), output, job.toJobOptions()));
         }
         console.info("done: job " + result.jobId() + ", " + result.files().size() + " file(s) in " + (resume != null ? resume : output));
@@ -119,12 +127,14 @@ public final class RemoteCommand implements Callable<Integer> {
     static final class Jobs implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @CommandLine.ParentCommand
+        RemoteCommand parent;
         @Mixin
         ServerOptions serverOptions = new ServerOptions();
 
         @Override
         public Integer call() {
-            return print(spec, serverOptions.client(spec, null).jobs());
+            return print(spec, serverOptions.client(spec, parent.serverOptions).jobs());
         }
     }
 
@@ -133,6 +143,8 @@ public final class RemoteCommand implements Callable<Integer> {
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @CommandLine.ParentCommand
+        RemoteCommand parent;
         @Mixin
         ServerOptions serverOptions = new ServerOptions();
         @Parameters(paramLabel = "JOB_ID")
@@ -140,7 +152,7 @@ public final class RemoteCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return print(spec, serverOptions.client(spec, null).job(id));
+            return print(spec, serverOptions.client(spec, parent.serverOptions).job(id));
         }
     }
 
@@ -149,6 +161,8 @@ public final class RemoteCommand implements Callable<Integer> {
     static final class Cancel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @CommandLine.ParentCommand
+        RemoteCommand parent;
         @Mixin
         ServerOptions serverOptions = new ServerOptions();
         @Parameters(paramLabel = "JOB_ID")
@@ -156,7 +170,7 @@ public final class RemoteCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return print(spec, serverOptions.client(spec, null).cancel(id));
+            return print(spec, serverOptions.client(spec, parent.serverOptions).cancel(id));
         }
     }
 
