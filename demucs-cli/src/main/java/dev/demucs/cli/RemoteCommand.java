@@ -34,7 +34,10 @@ import picocli.CommandLine.Spec;
             "7:the server stayed unreachable/unavailable through the retries"})
 public final class RemoteCommand implements Callable<Integer> {
 
-    /** {@code --server} and {@code --token}, shared by the subcommands. */
+    /** Retry budget of {@code jobs}, {@code status} and {@code cancel}: someone is waiting at the terminal. */
+    static final Duration QUICK_RETRY = Duration.ofSeconds(20);
+
+    /** {@code --server}, {@code --token} and {@code --retry-for}, shared by the subcommands. */
     static final class ServerOptions {
         @Option(names = "--server", paramLabel = "URL", description = "The server, e.g. http://gpu-box:8185.")
         String server;
@@ -43,12 +46,26 @@ public final class RemoteCommand implements Callable<Integer> {
                 description = "Bearer token of the server (default: $DEMUCS_API_TOKEN).")
         String token;
 
+        @Option(names = "--retry-for", paramLabel = "SECONDS",
+                description = "How long to retry a refused connection, 502/503/504/524 or 429 per request"
+                    + " (default: 300 for a run, 20 for jobs/status/cancel).")
+        Double retryForSeconds;
+
         RemoteClient client(CommandSpec spec, String fallbackServer) {
+            return client(spec, fallbackServer, HttpCaller.Backoff.DEFAULT.maxElapsed());
+        }
+
+        RemoteClient client(CommandSpec spec, String fallbackServer, Duration defaultRetry) {
             String url = server != null ? server : fallbackServer;
             if (url == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "missing --server URL");
             }
-            return new RemoteClient(HttpClients.create(), url, token, HttpCaller.Backoff.DEFAULT);
+            if (retryForSeconds != null && !(retryForSeconds >= 0 && retryForSeconds <= 86_400)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--retry-for must be seconds in [0, 86400], got " + retryForSeconds);
+            }
+            Duration retry = retryForSeconds == null ? defaultRetry : Duration.ofMillis(Math.round(retryForSeconds * 1000));
+            HttpCaller.Backoff d = HttpCaller.Backoff.DEFAULT;
+            return new RemoteClient(HttpClients.create(), url, token, new HttpCaller.Backoff(retry, d.initial(), d.max()));
         }
 
         /** For a subcommand: its own flags, else those given before it ({@code remote --server URL jobs}). */
@@ -56,7 +73,10 @@ public final class RemoteCommand implements Callable<Integer> {
             if (token == null || token.isBlank()) {
                 token = parent.token;
             }
-            return client(spec, parent.server);
+            if (retryForSeconds == null) {
+                retryForSeconds = parent.retryForSeconds;
+            }
+            return client(spec, parent.server, QUICK_RETRY);
         }
     }
 
