@@ -123,7 +123,7 @@ public final class RemoteCommand implements Callable<Integer> {
 
     private RemoteRun.Result run(RemoteClient client, ConsoleProgress console, Path dir,
                                  java.util.function.Function<RemoteRun, RemoteRun.Result> body) {
-        String uploadLabel = "upload " + (input == null ? "" : Path.of(input.trim()).getFileName());
+        String uploadLabel = "upload " + (input == null ? "" : RemoteProgress.lastName(input));
         RemoteRun run = new RemoteRun(client, new RemoteProgress(console, System.console() != null, uploadLabel), Duration.ofSeconds(5));
         Thread hook = new Thread(() -> {
             console.endBar();

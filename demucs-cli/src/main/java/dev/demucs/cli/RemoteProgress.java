@@ -57,4 +57,10 @@ final class RemoteProgress implements RemoteRun.Listener {
     public void downloadEnd(String file) {
         console.onDownloadEnd(file);
     }
+
+    /** The last path element of a file path or URL, for labels. */
+    static String lastName(String input) {
+        String t = input.trim().replace('\\', '/');
+        return t.substring(t.lastIndexOf('/') + 1);
+    }
 }

@@ -172,7 +172,7 @@ public final class RunPodCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             ConsoleProgress console = new ConsoleProgress(err, System.console() != null, quiet);
             RunPodProvider provider = settings.provider();
-            String uploadLabel = "upload " + Path.of(input.trim()).getFileName();
+            String uploadLabel = "upload " + RemoteProgress.lastName(input);
             CloudSeparation separation = new CloudSeparation(provider, HttpClients.create(), new RemoteProgress(console, System.console() != null, uploadLabel),
                     Duration.ofMillis(Math.round(probeSeconds * 1000)), HttpCaller.Backoff.DEFAULT);
             CountDownLatch finished = new CountDownLatch(1);

@@ -59,10 +59,6 @@ public final class HttpCaller {
         this.hook = h;
     }
 
-    OkHttpClient http() {
-        return http;
-    }
-
     String service() {
         return service;
     }
