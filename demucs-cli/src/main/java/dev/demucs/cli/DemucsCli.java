@@ -40,14 +40,15 @@ import picocli.CommandLine.Spec;
  * <pre>
  * demucs-separate --input song.mp3 --output ./results [--interval-cut "300,600,900"] [--all-stems]
  * </pre>
- * Subcommands: {@code serve} (the REST job service) and {@code models} (model management).
+ * Subcommands: {@code serve} (the REST job service), {@code models} (model management),
+ * {@code remote} (a job on a running server) and {@code runpod} (a job on a rented GPU).
  * Exit codes: {@link ExitCodes}.
  */
 @Command(name = "demucs-separate",
         mixinStandardHelpOptions = true,
         versionProvider = DemucsCli.Version.class,
         sortOptions = false,
-        subcommands = {ServeCommand.class, ModelsCommand.class},
+        subcommands = {ServeCommand.class, ModelsCommand.class, RemoteCommand.class, RunPodCommand.class},
         description = {
             "Separates music into stems with Demucs models on ONNX Runtime and writes the deployment template's"
                 + " layout under --output: progress.txt, instrumental.mp3 (mono, whole track),"
@@ -62,7 +63,8 @@ import picocli.CommandLine.Spec;
             "1:anything else (inference failure, interrupted)",
             "2:usage error or bad input (flags, --interval-cut, missing input file, bad URL)",
             "3:model problem (not found, not a usable model)",
-            "4:input/output problem (input unreadable or not audio, output not writable)"})
+            "4:input/output problem (input unreadable or not audio, output not writable)",
+            "5-7:remote and runpod only (see their --help)"})
 public final class DemucsCli implements Callable<Integer> {
 
     @Spec

@@ -10,6 +10,9 @@ import picocli.CommandLine;
  * 2  usage error or bad input (unknown flag, bad --interval-cut, missing input file, bad URL)
  * 3  model problem (model not found, not a usable Demucs model)
  * 4  input/output problem (input unreadable or not audio, download failed, output not writable)
+ * 5  remote: credentials refused (server token, RUNPOD_API_KEY)
+ * 6  remote: the job failed or was cancelled on the server
+ * 7  remote: server or cloud unavailable through the retries, no GPU capacity, pod died or not ready in time
  * 1  anything else (inference failure, cancelled, internal error)
  * </pre>
  */
@@ -24,12 +27,21 @@ public final class ExitCodes {
     public static final int MODEL = 3;
     /** Input/output problem: input unreadable or not audio, download failed, output not writable. */
     public static final int IO = 4;
+    /** Remote: credentials refused (the server's token, the cloud API key). */
+    public static final int AUTH = 5;
+    /** Remote: the job failed or was cancelled on the server. */
+    public static final int REMOTE_JOB = 6;
+    /** Remote: unavailable through the retries, no GPU capacity, a pod that died or was not ready in time. */
+    public static final int UNAVAILABLE = 7;
 
     private ExitCodes() {
     }
 
     /** The exit code for an error that ended a command: a library error's by its {@link DemucsException#reason()}. */
     public static int of(Throwable t) {
+        if (t instanceof dev.demucs.client.ClientException c) {
+            return RemoteCommand.exitCode(c);
+        }
         if (t instanceof DemucsException d) {
             return switch (d.reason()) {
                 case BAD_INPUT -> USAGE;
