@@ -48,7 +48,7 @@ class InputLockdownTest {
                     Cli.readAll(s);
                 }
             })}) {
-            assertEquals(Reason.NOT_AUDIO, e.reason(), e.getMessage());
+            assertEquals(Reason.NOT_AUDIO, e.mediaReason(), e.getMessage());
             assertTrue(e.getMessage().startsWith(file + ": format '" + format + "'"), e.getMessage());
             assertTrue(e.getMessage().contains("is not accepted"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
@@ -65,7 +65,7 @@ class InputLockdownTest {
         // under an audio file name FFmpeg's probe does not take it for a playlist: still no audio
         Path disguised = Files.copy(m3u8, dir.resolve("playlist.mp3"));
         MediaIOException e = assertThrows(MediaIOException.class, () -> FfmpegInput.of(disguised.toString(), 44100, 2).probe());
-        assertEquals(Reason.NOT_AUDIO, e.reason(), e.getMessage());
+        assertEquals(Reason.NOT_AUDIO, e.mediaReason(), e.getMessage());
     }
 
     @Test
@@ -80,14 +80,14 @@ class InputLockdownTest {
         Path png = dir.resolve("cover.png");
         Cli.ffmpeg("-f", "lavfi", "-i", "color=c=red:s=16x16:d=1", "-frames:v", "1", png.toString());
         MediaIOException e = assertThrows(MediaIOException.class, () -> FfmpegInput.of(png.toString(), 44100, 2).probe());
-        assertEquals(Reason.NOT_AUDIO, e.reason(), e.getMessage());
+        assertEquals(Reason.NOT_AUDIO, e.mediaReason(), e.getMessage());
         assertTrue(e.getMessage().contains("format 'png_pipe'"), e.getMessage());
         Path mpd = write("manifest.mpd", "<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
                 + "profiles=\"urn:mpeg:dash:profile:isoff-on-demand:2011\" type=\"static\"><Period><AdaptationSet>"
                 + "<Representation id=\"a\" bandwidth=\"1\"><BaseURL>" + song.toAbsolutePath() + "</BaseURL></Representation>"
                 + "</AdaptationSet></Period></MPD>\n");
         MediaIOException d = assertThrows(MediaIOException.class, () -> FfmpegInput.of(mpd.toString(), 44100, 2).probe());
-        assertEquals(Reason.NOT_AUDIO, d.reason(), d.getMessage());
+        assertEquals(Reason.NOT_AUDIO, d.mediaReason(), d.getMessage());
     }
 
     @Test
@@ -95,7 +95,7 @@ class InputLockdownTest {
         for (String url : new String[] {"http://127.0.0.1:9/a.mp3?sig=secret", "https://example.com/a.mp3", "ftp://h/a.mp3",
             "rtsp://h/s", "file:///etc/passwd"}) {
             MediaIOException e = assertThrows(MediaIOException.class, () -> FfmpegInput.of(url, 44100, 2).probe());
-            assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+            assertEquals(Reason.NOT_FOUND, e.mediaReason(), e.getMessage());
             assertTrue(e.getMessage().contains("is a URL"), e.getMessage());
             assertFalse(e.getMessage().contains("secret"), e.getMessage());
         }

@@ -190,7 +190,7 @@ class SeparationJobTest {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/list.m3u8?token=secret";
             dev.demucs.ffmpeg.MediaIOException e = assertThrows(dev.demucs.ffmpeg.MediaIOException.class, () -> SeparationJob.run(
                     JobSpec.defaults(url, out), separator, JobListener.NONE, new Cancellation()));
-            assertEquals(dev.demucs.ffmpeg.MediaIOException.Reason.NOT_AUDIO, e.reason());
+            assertEquals(dev.demucs.ffmpeg.MediaIOException.Reason.NOT_AUDIO, e.mediaReason());
             assertTrue(e.getMessage().startsWith("http://127.0.0.1:" + server.getAddress().getPort() + "/list.m3u8?…: format 'hls'"),
                     e.getMessage());
             assertFalse(e.getMessage().contains("secret") || e.getMessage().contains("\n"), e.getMessage());
