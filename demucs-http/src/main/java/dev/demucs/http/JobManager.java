@@ -2,6 +2,7 @@ package dev.demucs.http;
 
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.DemucsException;
+import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
 import dev.demucs.ffmpeg.ClipMode;
@@ -61,6 +62,8 @@ final class JobManager {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, String> latestProgress = new ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
+    /** Separators of workers bound to their own device ({@link ServerConfig#workerDevices()}), closed at shutdown. */
+    private final List<Separator> workerSeparators = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean stopping;
     private volatile String deviceFallback;
 
@@ -122,7 +125,8 @@ final class JobManager {
 
     void startWorkers() {
         for (int i = 0; i < config.workers(); i++) {
-            Thread t = new Thread(this::workerLoop, "demucs-http-worker-" + i);
+            Device device = config.workerDevices().isEmpty() ? null : config.workerDevices().get(i);
+            Thread t = new Thread(() -> workerLoop(device), "demucs-http-worker-" + i);
             t.setDaemon(true); // close() stops them in order; a forgotten close() must not keep the JVM alive
             workers.add(t);
             t.start();
@@ -260,12 +264,20 @@ final class JobManager {
         return JobRecord.RUNNING;
     }
 
-    private void workerLoop() {
+    /** @param device this worker's own device, or null to share the model holder's separator */
+    private void workerLoop(Device device) {
         ModelHolder.Loaded loaded = null;
         String modelError = null;
         try {
-            loaded = model.await();
-        } catch (ModelHolder.ModelUnavailableException e) {
+            ModelHolder.Loaded shared = model.await();
+            if (device == null) {
+                loaded = shared;
+            } else {
+                Separator own = Separator.open(shared.bag(), config.separationOptions().toBuilder().device(device).build());
+                workerSeparators.add(own);
+                loaded = new ModelHolder.Loaded(own, shared.bag(), shared.name());
+            }
+        } catch (ModelHolder.ModelUnavailableException | DemucsException e) {
             modelError = e.getMessage();
         } catch (InterruptedException e) {
             return;
@@ -358,7 +370,7 @@ final class JobManager {
             Separator separator = loaded.separator();
             boolean own = false;
             if (req.hasSeparatorOptions()) {
-                SeparationOptions.Builder o = config.separationOptions().toBuilder();
+                SeparationOptions.Builder o = loaded.separator().options().toBuilder();
                 if (req.shifts() != null) {
                     o.shifts(req.shifts());
                 }
@@ -531,5 +543,6 @@ final class JobManager {
                 break;
             }
         }
+        workerSeparators.forEach(Separator::close);
     }
 }
