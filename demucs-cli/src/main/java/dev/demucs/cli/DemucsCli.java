@@ -2,10 +2,12 @@ package dev.demucs.cli;
 
 import dev.demucs.cli.models.ModelsCommand;
 import dev.demucs.core.Cancellation;
+import dev.demucs.core.Device;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.core.model.CudaProvider;
 import dev.demucs.ffmpeg.ClipMode;
 import dev.demucs.job.CutPoints;
 import dev.demucs.job.JobInputException;
@@ -170,6 +172,9 @@ public final class DemucsCli implements Callable<Integer> {
         if (verbose) {
             progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
                     + ", " + options);
+            if (options.device().kind() == Device.Kind.AUTO) {
+                CudaProvider.missingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
+            }
         }
 
         Cancellation cancellation = new Cancellation();
