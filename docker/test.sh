@@ -177,6 +177,6 @@ if [[ "$flavour" == gpu ]]; then
     run_container "$name-full" -v "$root/$jar:/opt/full.jar:ro" -e DEMUCS_JAR=/opt/full.jar -e DEMUCS_NATIVE_DIR=/none
     name="$name-full"
     full_s="$(until_ready)" || fail "the full GPU jar did not load the model"
-    say "start to models_ready, GPU jar: pre-extracted natives $ready_s s after /health; full jar extracting them $full_s s after docker run"
+    say "docker run to models_ready through the GPU jar: pre-extracted natives $(python3 -c "print(f'{$health_s + $ready_s:.1f}')") s, the full jar extracting them $full_s s"
 fi
 say "all checks passed in $((SECONDS - t0)) s"
