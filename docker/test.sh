@@ -142,6 +142,13 @@ await_status "$up" completed
 await_status "$url" completed
 check_results "$up"
 check_results "$url"
+if [[ "$flavour" == gpu ]]; then
+    # auto really tried CUDA through the pre-extracted provider (no CUDA 12 on this base) and says why
+    fallback="$(curl -fsS "$base/status" | json '.get("device_fallback", "")')"
+    [[ "$fallback" == *"libonnxruntime_providers_cuda.so"*"cannot open shared object file"* ]] \
+        || fail "the GPU image's fallback reason is not a missing CUDA library: $fallback"
+    say "device auto on the GPU image without CUDA: $fallback"
+fi
 
 say "a second /start.sh is a no-op"
 second="$(docker exec "$name" /start.sh)" || fail "a second /start.sh failed"

@@ -42,6 +42,10 @@ public final class CudaProvider {
      * @throws OrtException when the provider cannot load (no CUDA 12 / cuDNN 9, no such device)
      */
     static void add(OrtSession.SessionOptions options, int deviceId, CudaOptions cuda) throws OrtException {
+        // The provider options log through ONNX Runtime's default logger, which exists only once an
+        // environment does: without this, the first CUDA session of a process fails with "Attempt to
+        // use DefaultLogger but none has been registered" instead of loading CUDA.
+        OrtEnvironment.getEnvironment();
         try (OrtCUDAProviderOptions provider = new OrtCUDAProviderOptions(deviceId)) {
             for (Map.Entry<String, String> e : cuda.providerOptions().entrySet()) {
                 provider.add(e.getKey(), e.getValue());
