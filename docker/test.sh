@@ -4,7 +4,8 @@
 #   /health within 60 s of `docker run`; an uploaded job and a URL job (loopback file server,
 #   private URLs allowed by env) complete and their files download and decode; a second
 #   /start.sh is a no-op; `docker stop` re-queues a running job, which completes after
-#   `docker start`; a bad setting exits 2 with one line.
+#   `docker start`; /start.sh as Vast.ai's on-start command starts it detached, once, as uid
+#   10001; a bad setting exits 2 with one line.
 #   docker/test.sh           the CPU image
 #   docker/test.sh gpu       the GPU image on the same base (CPU only here): the same job through
 #                            the GPU jar, and the start time with pre-extracted natives vs the
@@ -169,6 +170,16 @@ docker start "$name" >/dev/null
 until_ready >/dev/null || fail "the restarted container did not load the model"
 await_status "$held" completed
 check_results "$held"
+docker rm -f "$name" >/dev/null
+
+say "Vast.ai's on-start flow: /start.sh in a running container starts the server detached, once"
+docker run -d --name "$name" --network host -v "$work/models:/models:ro" -e PORT="$port" \
+    -e DEMUCS_MODEL=/models/m.onnx --entrypoint sleep "$image" infinity >/dev/null
+docker exec "$name" /start.sh | grep -q "listening on" || fail "/start.sh in the background did not report the server listening"
+curl -fsS "$base/health" >/dev/null || fail "/health after a background /start.sh"
+docker exec "$name" /start.sh | grep -q "already running" || fail "a second background /start.sh was not a no-op"
+[[ "$(docker top "$name" -eo pid,user,args | awk '/[d]emucs-separate.jar/ {print $2}')" == 10001 ]] \
+    || fail "the server does not run as the unprivileged user (uid 10001)"
 docker rm -f "$name" >/dev/null
 
 say "bad configuration: one line, exit 2"
