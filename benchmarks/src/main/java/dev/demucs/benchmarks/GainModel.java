@@ -22,6 +22,18 @@ public final class GainModel {
     }
 
     /**
+     * Writes the gain model for tools and container tests:
+     * {@code java -cp benchmarks.jar dev.demucs.benchmarks.GainModel FILE [SEGMENT_SAMPLES]}.
+     */
+    public static void main(String[] args) {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: GainModel FILE.onnx [SEGMENT_SAMPLES (default " + SEGMENT_SAMPLES + ")]");
+            System.exit(2);
+        }
+        write(Path.of(args[0]), args.length == 2 ? Integer.parseInt(args[1]) : SEGMENT_SAMPLES);
+    }
+
+    /**
      * Writes the model to {@code file} (under a temporary name, then renamed).
      *
      * @param segmentSamples the model's segment L in samples

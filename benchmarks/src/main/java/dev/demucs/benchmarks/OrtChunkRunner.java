@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
 import dev.demucs.core.model.SessionCache;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ public final class OrtChunkRunner implements AutoCloseable {
      * @param intraOpThreads ONNX Runtime intra-op threads (0 = ORT's default)
      */
     public OrtChunkRunner(Path model, int intraOpThreads) throws OrtException {
-        this(SessionCache.get(model, Device.cpu(), intraOpThreads).session());
+        this(SessionCache.get(model, Device.cpu(), intraOpThreads, CudaOptions.defaults()).session());
     }
 
     /**

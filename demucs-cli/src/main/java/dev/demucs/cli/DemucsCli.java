@@ -3,6 +3,7 @@ package dev.demucs.cli;
 import dev.demucs.cli.models.ModelsCommand;
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.DemucsException;
+import dev.demucs.core.Device;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
@@ -10,6 +11,7 @@ import dev.demucs.core.Separator;
 import dev.demucs.job.JobField;
 import dev.demucs.job.JobFields;
 import dev.demucs.job.JobLimits;
+import dev.demucs.core.model.CudaProvider;
 import dev.demucs.job.JobResult;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.JobInput;
@@ -188,6 +190,9 @@ public final class DemucsCli implements Callable<Integer> {
         if (verbose) {
             progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
                     + ", " + options);
+            if (options.device().kind() == Device.Kind.AUTO) {
+                CudaProvider.missingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
+            }
         }
 
         CountDownLatch finished = new CountDownLatch(1);

@@ -1,5 +1,6 @@
 package dev.demucs.cli;
 
+import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.StemSelection;
@@ -16,15 +17,18 @@ import picocli.CommandLine.Option;
 
 /**
  * The model and engine flags shared by the separation command and {@code serve}
- * (a picocli mixin): {@code --model --offline --device --threads --shifts --overlap --seed}.
- * {@code --shifts --overlap --seed} are job fields: read as text and checked by the job's rules
- * ({@link JobFields#parse}, {@link JobSpec}), with the job's messages; the engine's own flags are
- * checked by {@link SeparationOptions.Builder#build()}, reported under the flag's name.
+ * (a picocli mixin): {@code --model --offline --device --threads --shifts --overlap --seed --batch}
+ * and the CUDA provider's settings ({@code --cudnn-conv-algo --gpu-arena --gpu-mem-limit-mb --tf32}),
+ * which matter only on a GPU. {@code --shifts --overlap --seed} are job fields: read as text and
+ * checked by the job's rules ({@link JobFields#parse}, {@link JobSpec}), with the job's messages;
+ * the engine's own flags are checked by {@link SeparationOptions.Builder#build()}, reported under
+ * the flag's name.
  */
 public final class EngineOptions {
 
     /** SeparationOptions field → the flag that sets it, for error messages. */
-    private static final Map<String, String> FLAG_OF_FIELD = Map.of("intraOpThreads", "--threads");
+    private static final Map<String, String> FLAG_OF_FIELD = Map.of(
+            "intraOpThreads", "--threads", "maxBatch", "--batch", "gpuMemLimitBytes", "--gpu-mem-limit-mb");
 
     @Option(names = "--model", paramLabel = "NAME|FILE",
             description = "Model: a registry name, an .onnx file, a bag manifest .json or a .th checkpoint (default: "
@@ -63,6 +67,27 @@ public final class EngineOptions {
         return fields;
     }
 
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_MAX_BATCH,
+            description = "Most chunks per model run when the model's batch dimension is dynamic; more keeps a GPU busy"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--cudnn-conv-algo", paramLabel = "exhaustive|heuristic|default", defaultValue = "exhaustive",
+            description = "GPU: how cuDNN picks convolution algorithms (default: ${DEFAULT-VALUE}: benchmarked once per shape).")
+    CudaOptions.ConvAlgoSearch convAlgoSearch;
+
+    @Option(names = "--gpu-arena", paramLabel = "same_as_requested|next_power_of_two", defaultValue = "same_as_requested",
+            description = "GPU: how ONNX Runtime's memory arena grows (default: ${DEFAULT-VALUE}).")
+    CudaOptions.ArenaExtendStrategy arenaStrategy;
+
+    @Option(names = "--gpu-mem-limit-mb", paramLabel = "MB", defaultValue = "0",
+            description = "GPU: cap of ONNX Runtime's memory arena in MiB, 0 = none (default: ${DEFAULT-VALUE}).")
+    long gpuMemLimitMb;
+
+    @Option(names = "--tf32", description = "GPU: allow TensorFloat-32 math (faster on Ampere and newer; off by default"
+            + " so GPU results match the CPU's to float32 rounding).")
+    boolean tf32;
+
     /**
      * The separation options these flags give, computing every stem: what {@code serve} runs jobs
      * with when they set none of their own.
@@ -91,8 +116,13 @@ public final class EngineOptions {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage(), e);
         }
         try {
-            return SeparationOptions.builder()
-                    .device(parsedDevice).intraOpThreads(threads).stems(StemSelection.all()).build();
+            if (gpuMemLimitMb < 0 || gpuMemLimitMb > Long.MAX_VALUE >> 20) {
+                throw new IllegalArgumentException("gpuMemLimitBytes must be a number of MiB >= 0 (0 = no limit), got "
+                        + gpuMemLimitMb);
+            }
+            CudaOptions cuda = new CudaOptions(convAlgoSearch, arenaStrategy, gpuMemLimitMb << 20, tf32);
+            return SeparationOptions.builder().maxBatch(batch)
+                    .device(parsedDevice).intraOpThreads(threads).cuda(cuda).stems(StemSelection.all()).build();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
             int space = message.indexOf(' ');

@@ -1,5 +1,6 @@
 package dev.demucs.cli;
 
+import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.http.DemucsServer;
 import dev.demucs.http.ServerConfig;
@@ -8,6 +9,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -43,6 +46,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_WORKERS,
             description = "Jobs separated at once (default: ${DEFAULT-VALUE}).")
     int workers;
+
+    @Option(names = "--devices", paramLabel = "N[,N...]", split = ",",
+            description = "One worker per listed GPU, each with its own model session (e.g. 0,1 = cuda:0 and cuda:1;"
+                    + " 'cpu' entries also allowed); replaces --workers.")
+    List<String> devices;
 
     @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_QUEUE_CAPACITY,
             description = "Most waiting jobs; more get 429 (default: ${DEFAULT-VALUE}).")
@@ -161,8 +169,17 @@ public final class ServeCommand implements Callable<Integer> {
             }
             SeparationOptions options = engine.separationOptions(spec);
             JobLimits limits = new JobLimits(maxShifts, maxOverlap, minSegmentSeconds, maxInputSeconds, maxFilesPerJob);
+            List<Device> workerDevices = new ArrayList<>();
+            for (String d : devices == null ? List.<String>of() : devices) {
+                String t = d.trim();
+                try {
+                    workerDevices.add(Device.parse(t.matches("[0-9]+") ? "cuda:" + t : t));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--devices: " + e.getMessage(), e);
+                }
+            }
             config = ServerConfig.builder()
-                    .host(host).port(port).workers(workers).queueCapacity(queueCapacity)
+                    .host(host).port(port).workers(workers).workerDevices(workerDevices).queueCapacity(queueCapacity)
                     .dataDir(dataDir).modelSpec(engine.model()).offline(engine.offline).separationOptions(options)
                     .allowPrivateUrls(allowPrivateUrls)
                     .jobLimits(limits)
@@ -201,7 +218,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("demucs-http " + DemucsServer.version() + " listening on http://" + host + ":" + server.port()
-                + " (data " + dataDir.toAbsolutePath() + ", " + workers + " worker(s), device " + config.separationOptions().device()
+                + " (data " + dataDir.toAbsolutePath() + ", " + config.workers() + " worker(s), device "
+                + (config.workerDevices().isEmpty() ? config.separationOptions().device() : config.workerDevices())
                 + (config.bearerToken().isPresent() ? ", bearer token required"
                         : server.generatedToken().isPresent() ? ", bearer token required from remote callers" : ", no authentication")
                 + (allowPrivateUrls ? ", private URLs allowed" : "") + "); model loading in the background");

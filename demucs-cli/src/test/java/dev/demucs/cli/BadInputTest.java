@@ -106,6 +106,10 @@ class BadInputTest {
         assertError(run(out, in, "--overlap", "-0.1"), ExitCodes.USAGE, "--overlap");
         assertError(CliFixture.run("--input", in, "--output", out.toString(), "--model", fx.model.toString(), "--device", "tpu"),
                 ExitCodes.USAGE, "--device", "tpu");
+        assertError(run(out, in, "--batch", "0"), ExitCodes.USAGE, "--batch", "0");
+        assertError(run(out, in, "--gpu-mem-limit-mb", "-5"), ExitCodes.USAGE, "--gpu-mem-limit-mb", "-5");
+        assertError(run(out, in, "--cudnn-conv-algo", "fastest"), ExitCodes.USAGE, "--cudnn-conv-algo", "fastest");
+        assertError(run(out, in, "--gpu-arena", "huge"), ExitCodes.USAGE, "--gpu-arena", "huge");
         assertError(run(out, in, "--segment-max", "0"), ExitCodes.USAGE, "--segment-max");
         assertError(run(out, in, "--mp3-bitrate", "1000"), ExitCodes.USAGE, "--mp3-bitrate");
         assertError(run(out, in, "--clip-mode", "loud"), ExitCodes.USAGE, "--clip-mode", "loud");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.demucs.core.model.CudaProvider;
 import dev.demucs.core.testing.TestAudio;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
@@ -59,6 +60,38 @@ class DemucsCliTest {
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("", r.err(), "--quiet prints nothing on success");
         assertLayoutAndStems(out, new long[] {0, 6L * CliFixture.RATE, 12L * CliFixture.RATE}, List.of("vocals", "instrum"));
+    }
+
+    /**
+     * {@code --device auto} (the default) on the CPU build is the CPU without a word about CUDA;
+     * {@code --verbose} says why; an explicit {@code cuda} fails in one line. On the GPU build
+     * (-Pgpu) on a machine without CUDA 12, auto warns that it falls back.
+     */
+    @Test
+    void autoDeviceIsQuietOnTheCpuBuild(@TempDir Path out) {
+        String[] auto = {"--input", fx.input.toString(), "--output", out.toString(), "--model", fx.model.toString(),
+                "--threads", "1", "--shifts", "0"};
+        CliFixture.Run r = CliFixture.run(auto);
+        assertEquals(0, r.exitCode(), r.err());
+        CliFixture.Run verbose = CliFixture.run(concat(auto, "--verbose"));
+        assertEquals(0, verbose.exitCode(), verbose.err());
+        CliFixture.Run cuda = CliFixture.run(concat(auto, "--device", "cuda"));
+        assertEquals(ExitCodes.of(new dev.demucs.core.InferenceException("x")), cuda.exitCode(), cuda.err());
+        assertTrue(cuda.errorLine().contains("CUDA device 0 cannot be used"), cuda.err());
+        if (CudaProvider.missingFromBuild().isPresent()) {
+            assertFalse((r.out() + r.err()).toLowerCase(java.util.Locale.ROOT).contains("cuda"), r.err());
+            assertTrue(verbose.err().contains("device auto: the CPU, since " + CudaProvider.missingFromBuild().get()),
+                    verbose.err());
+            assertTrue(cuda.errorLine().contains("no CUDA provider"), cuda.err());
+        } else {
+            assertTrue(r.err().contains("warning: using cpu: CUDA device 0 cannot be used"), r.err());
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
     }
 
     void assertLayoutAndStems(Path out, long[] starts, List<String> stems) {

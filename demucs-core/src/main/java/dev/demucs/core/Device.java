@@ -10,7 +10,9 @@ import java.util.Locale;
  *       {@link InferenceException} when the provider cannot load (CPU-only ONNX Runtime jar,
  *       missing CUDA 12 / cuDNN 9 libraries).</li>
  *   <li>{@link #auto()}: CUDA device 0 when it loads, otherwise the CPU, with the reason
- *       reported through {@link ProgressListener#onDeviceFallback(Device, String)}.</li>
+ *       reported through {@link ProgressListener#onDeviceFallback(Device, String)}. With the CPU
+ *       ONNX Runtime jar (no CUDA provider at all) it is simply the CPU: nothing is tried and no
+ *       fallback is reported ({@link dev.demucs.core.model.CudaProvider#missingFromBuild()} says why).</li>
  * </ul>
  *
  * @param kind      the provider family

@@ -40,6 +40,7 @@ public final class SeparationOptions {
     private final Device device;
     private final int intraOpThreads;
     private final int maxBatch;
+    private final CudaOptions cuda;
 
     private SeparationOptions(Builder b) {
         this.shifts = b.shifts;
@@ -51,6 +52,7 @@ public final class SeparationOptions {
         this.device = b.device;
         this.intraOpThreads = b.intraOpThreads;
         this.maxBatch = b.maxBatch;
+        this.cuda = b.cuda;
     }
 
     public static SeparationOptions defaults() {
@@ -72,6 +74,7 @@ public final class SeparationOptions {
         b.device = device;
         b.intraOpThreads = intraOpThreads;
         b.maxBatch = maxBatch;
+        b.cuda = cuda;
         return b;
     }
 
@@ -118,6 +121,11 @@ public final class SeparationOptions {
         return maxBatch;
     }
 
+    /** Settings of the CUDA provider, used when the model runs on a GPU. */
+    public CudaOptions cuda() {
+        return cuda;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof SeparationOptions other)) {
@@ -126,12 +134,13 @@ public final class SeparationOptions {
         return shifts == other.shifts && seed == other.seed && overlap == other.overlap
                 && transitionPower == other.transitionPower && Objects.equals(segmentSeconds, other.segmentSeconds)
                 && stems.equals(other.stems) && device.equals(other.device)
-                && intraOpThreads == other.intraOpThreads && maxBatch == other.maxBatch;
+                && intraOpThreads == other.intraOpThreads && maxBatch == other.maxBatch
+                && cuda.equals(other.cuda);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(shifts, seed, overlap, transitionPower, segmentSeconds, stems, device, intraOpThreads, maxBatch);
+        return Objects.hash(shifts, seed, overlap, transitionPower, segmentSeconds, stems, device, intraOpThreads, maxBatch, cuda);
     }
 
     @Override
@@ -139,7 +148,7 @@ public final class SeparationOptions {
         return "SeparationOptions{shifts=" + shifts + ", seed=" + seed + ", overlap=" + overlap
                 + ", transitionPower=" + transitionPower + ", segmentSeconds=" + segmentSeconds
                 + ", stems=" + stems + ", device=" + device + ", intraOpThreads=" + intraOpThreads
-                + ", maxBatch=" + maxBatch + "}";
+                + ", maxBatch=" + maxBatch + ", cuda=" + cuda + "}";
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -153,6 +162,7 @@ public final class SeparationOptions {
         private Device device = Device.cpu();
         private int intraOpThreads;
         private int maxBatch = DEFAULT_MAX_BATCH;
+        private CudaOptions cuda = CudaOptions.defaults();
 
         private Builder() {
         }
@@ -203,6 +213,11 @@ public final class SeparationOptions {
             return this;
         }
 
+        public Builder cuda(CudaOptions cuda) {
+            this.cuda = cuda;
+            return this;
+        }
+
         public SeparationOptions build() {
             if (shifts < 0) {
                 throw bad("shifts", shifts, "must be >= 0");
@@ -227,6 +242,9 @@ public final class SeparationOptions {
             }
             if (maxBatch < 1) {
                 throw bad("maxBatch", maxBatch, "must be >= 1");
+            }
+            if (cuda == null) {
+                throw bad("cuda", null, "must not be null");
             }
             return new SeparationOptions(this);
         }

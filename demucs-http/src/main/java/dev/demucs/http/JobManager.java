@@ -2,6 +2,7 @@ package dev.demucs.http;
 
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.DemucsException;
+import dev.demucs.core.Device;
 import dev.demucs.core.Separator;
 import dev.demucs.job.JobLayout;
 import dev.demucs.net.Fetcher;
@@ -70,6 +71,8 @@ final class JobManager {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, String> latestProgress = new ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
+    /** Separators of workers bound to their own device ({@link ServerConfig#workerDevices()}), closed at shutdown. */
+    private final List<Separator> workerSeparators = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean stopping;
     private volatile String deviceFallback;
 
@@ -140,7 +143,8 @@ final class JobManager {
 
     void startWorkers() {
         for (int i = 0; i < config.workers(); i++) {
-            Thread t = new Thread(this::workerLoop, "demucs-http-worker-" + i);
+            Device device = config.workerDevices().isEmpty() ? null : config.workerDevices().get(i);
+            Thread t = new Thread(() -> workerLoop(device), "demucs-http-worker-" + i);
             t.setDaemon(true); // close() stops them in order; a forgotten close() must not keep the JVM alive
             workers.add(t);
             t.start();
@@ -281,12 +285,20 @@ final class JobManager {
         return new Deleted(previous, r.notRemoved);
     }
 
-    private void workerLoop() {
+    /** @param device this worker's own device, or null to share the model holder's separator */
+    private void workerLoop(Device device) {
         ModelHolder.Loaded loaded = null;
         String modelError = null;
         try {
-            loaded = model.await();
-        } catch (ModelHolder.ModelUnavailableException e) {
+            ModelHolder.Loaded shared = model.await();
+            if (device == null) {
+                loaded = shared;
+            } else {
+                Separator own = Separator.open(shared.bag(), config.separationOptions().toBuilder().device(device).build());
+                workerSeparators.add(own);
+                loaded = new ModelHolder.Loaded(own, shared.bag(), shared.name());
+            }
+        } catch (ModelHolder.ModelUnavailableException | DemucsException e) {
             modelError = e.getMessage();
         } catch (InterruptedException e) {
             return;
@@ -371,7 +383,8 @@ final class JobManager {
             Separator separator = loaded.separator();
             boolean own = false;
             if (spec.hasSeparatorOptions()) {
-                separator = Separator.open(loaded.bag(), spec.separationOptions(config.separationOptions()));
+                // per-job shifts/overlap/seed on this worker's own options (its device)
+                separator = Separator.open(loaded.bag(), spec.separationOptions(loaded.separator().options()));
                 own = true;
             }
             r.phase = "separating";
@@ -571,5 +584,6 @@ final class JobManager {
                 break;
             }
         }
+        workerSeparators.forEach(Separator::close);
     }
 }

@@ -1,10 +1,12 @@
 package dev.demucs.http;
 
+import dev.demucs.core.Device;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.job.JobLimits;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -75,6 +77,7 @@ public final class ServerConfig {
     private final String host;
     private final int port;
     private final int workers;
+    private final List<Device> workerDevices;
     private final int queueCapacity;
     private final int httpThreads;
     private final Path dataDir;
@@ -104,6 +107,7 @@ public final class ServerConfig {
         host = b.host;
         port = b.port;
         workers = b.workers;
+        workerDevices = b.workerDevices;
         queueCapacity = b.queueCapacity;
         httpThreads = b.httpThreads;
         dataDir = b.dataDir;
@@ -139,6 +143,7 @@ public final class ServerConfig {
         b.host = host;
         b.port = port;
         b.workers = workers;
+        b.workerDevices = workerDevices;
         b.queueCapacity = queueCapacity;
         b.httpThreads = httpThreads;
         b.dataDir = dataDir;
@@ -211,6 +216,15 @@ public final class ServerConfig {
     }
 
     /** Options of the shared separator (device, shifts, overlap ...). */
+    /**
+     * One device per worker (e.g. {@code cuda:0, cuda:1}: one worker per GPU, each with its own
+     * separator), or empty when every worker shares the separator on
+     * {@link SeparationOptions#device()}. When set, its size is {@link #workers()}.
+     */
+    public List<Device> workerDevices() {
+        return workerDevices;
+    }
+
     public SeparationOptions separationOptions() {
         return separationOptions;
     }
@@ -325,6 +339,7 @@ public final class ServerConfig {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private int workers = DEFAULT_WORKERS;
+        private List<Device> workerDevices = List.of();
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private int httpThreads = DEFAULT_HTTP_THREADS;
         private Path dataDir = Path.of(DEFAULT_DATA_DIR);
@@ -397,6 +412,15 @@ public final class ServerConfig {
 
         public Builder offline(boolean offline) {
             this.offline = offline;
+            return this;
+        }
+
+        /** One device per worker; also sets {@link #workers(int)} to their number. Empty = shared separator. */
+        public Builder workerDevices(List<Device> devices) {
+            this.workerDevices = devices == null ? null : List.copyOf(devices);
+            if (devices != null && !devices.isEmpty()) {
+                this.workers = devices.size();
+            }
             return this;
         }
 
@@ -509,6 +533,12 @@ public final class ServerConfig {
             }
             if (dataDir == null) {
                 throw bad("dataDir", null, "must not be null");
+            }
+            if (workerDevices == null) {
+                throw bad("workerDevices", null, "must not be null (empty = one shared separator)");
+            }
+            if (!workerDevices.isEmpty() && workerDevices.size() != workers) {
+                throw bad("workers", workers, "must equal the number of worker devices " + workerDevices);
             }
             if (separationOptions == null) {
                 throw bad("separationOptions", null, "must not be null");

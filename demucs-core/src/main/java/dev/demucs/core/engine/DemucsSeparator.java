@@ -57,7 +57,8 @@ public final class DemucsSeparator implements Separator {
         String reason = null;
         Device used = null;
         for (ModelBag.Member member : bag.members()) {
-            SessionCache.Entry entry = SessionCache.get(member.onnx(), options.device(), options.intraOpThreads());
+            SessionCache.Entry entry = SessionCache.get(member.onnx(), options.device(), options.intraOpThreads(),
+                    options.cuda());
             ModelSpec spec = entry.spec();
             float[] w = member.weights();
             if (w == null) {

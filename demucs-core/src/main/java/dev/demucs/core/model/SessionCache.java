@@ -3,6 +3,7 @@ package dev.demucs.core.model;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
 import dev.demucs.core.InferenceException;
 import dev.demucs.core.InvalidModelException;
@@ -22,7 +23,7 @@ import java.util.Map;
  * session.
  *
  * <pre>{@code
- * SessionCache.Entry e = SessionCache.get(Path.of("htdemucs.onnx"), Device.auto(), 0);
+ * SessionCache.Entry e = SessionCache.get(Path.of("htdemucs.onnx"), Device.auto(), 0, CudaOptions.defaults());
  * e.spec();            // what the model is
  * e.device();          // cpu or cuda:N, what auto resolved to
  * e.fallbackReason();  // why auto fell back to the CPU, or null
@@ -42,7 +43,8 @@ public final class SessionCache {
     public record Entry(OrtSession session, ModelSpec spec, Device device, String fallbackReason) {
     }
 
-    private record Key(Path file, long size, long modified, Device device, int threads) {
+    /** {@code cuda} is null for CPU sessions, so they are shared whatever the CUDA settings. */
+    private record Key(Path file, long size, long modified, Device device, int threads, CudaOptions cuda) {
     }
 
     private static final Map<Key, Entry> SESSIONS = new HashMap<>();
@@ -60,13 +62,15 @@ public final class SessionCache {
     /**
      * The session for a model on a device, created on first use.
      *
-     * @param device          cpu, cuda:N, or auto (CUDA device 0 when it loads, else the CPU)
+     * @param device          cpu, cuda:N, or auto (CUDA device 0 when it loads, else the CPU; on an
+     *                        ONNX Runtime build without CUDA simply the CPU, with no fallback reason)
      * @param intraOpThreads  0 = ONNX Runtime's default
+     * @param cuda            CUDA provider settings, used when the session runs on a GPU
      * @throws ModelNotFoundException when the file is missing
      * @throws InvalidModelException  when it is not a usable Demucs model
      * @throws InferenceException     when an explicitly requested CUDA device cannot be used
      */
-    public static synchronized Entry get(Path onnx, Device device, int intraOpThreads) {
+    public static synchronized Entry get(Path onnx, Device device, int intraOpThreads, CudaOptions cuda) {
         ModelInspector.requireReadable(onnx);
         Path file = onnx.toAbsolutePath().normalize();
         long size;
@@ -78,22 +82,26 @@ public final class SessionCache {
             throw new ModelNotFoundException("cannot read model file " + onnx + ": " + e.getMessage(), e);
         }
         if (device.kind() == Device.Kind.AUTO) {
+            if (CudaProvider.missingFromBuild().isPresent()) {
+                return get(file, size, modified, Device.cpu(), intraOpThreads, null, onnx);
+            }
             String reason = CUDA_FAILURES.get(0);
             if (reason == null) {
                 try {
-                    return get(file, size, modified, Device.cuda(0), intraOpThreads, onnx);
+                    return get(file, size, modified, Device.cuda(0), intraOpThreads, cuda, onnx);
                 } catch (InferenceException e) {
                     reason = CUDA_FAILURES.getOrDefault(0, e.getMessage());
                 }
             }
-            Entry cpu = get(file, size, modified, Device.cpu(), intraOpThreads, onnx);
+            Entry cpu = get(file, size, modified, Device.cpu(), intraOpThreads, null, onnx);
             return new Entry(cpu.session(), cpu.spec(), cpu.device(), reason);
         }
-        return get(file, size, modified, device, intraOpThreads, onnx);
+        return get(file, size, modified, device, intraOpThreads, device.kind() == Device.Kind.CUDA ? cuda : null, onnx);
     }
 
-    private static Entry get(Path file, long size, long modified, Device device, int threads, Path shown) {
-        Key key = new Key(file, size, modified, device, threads);
+    private static Entry get(Path file, long size, long modified, Device device, int threads, CudaOptions cuda,
+                             Path shown) {
+        Key key = new Key(file, size, modified, device, threads, cuda);
         Entry cached = SESSIONS.get(key);
         if (cached != null) {
             return cached;
@@ -102,7 +110,7 @@ public final class SessionCache {
             throw new InferenceException(CUDA_FAILURES.get(device.deviceId()));
         }
         OrtSession session = null;
-        try (OrtSession.SessionOptions options = options(device, threads)) {
+        try (OrtSession.SessionOptions options = options(device, threads, cuda)) {
             session = environment().createSession(file.toString(), options);
             ModelSpec spec = ModelInspector.inspect(shown, session);
             Entry entry = new Entry(session, spec, device, null);
@@ -118,7 +126,7 @@ public final class SessionCache {
         }
     }
 
-    private static OrtSession.SessionOptions options(Device device, int threads) {
+    private static OrtSession.SessionOptions options(Device device, int threads, CudaOptions cuda) {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -133,11 +141,14 @@ public final class SessionCache {
         }
         if (device.kind() == Device.Kind.CUDA) {
             try {
-                options.addCUDA(device.deviceId());
+                if (CudaProvider.missingFromBuild().isPresent()) {
+                    throw new OrtException(CudaProvider.missingFromBuild().get());
+                }
+                CudaProvider.add(options, device.deviceId(), cuda);
             } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
                 options.close();
                 String reason = "CUDA device " + device.deviceId() + " cannot be used: " + e.getMessage()
-                        + " (needs the onnxruntime_gpu jar instead of onnxruntime, CUDA 12 and cuDNN 9; use device cpu or auto)";
+                        + " (needs the onnxruntime_gpu jar, CUDA 12 and cuDNN 9; use device cpu or auto)";
                 CUDA_FAILURES.put(device.deviceId(), reason);
                 throw new InferenceException(reason, e);
             }
