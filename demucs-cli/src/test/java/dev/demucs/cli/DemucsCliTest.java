@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.demucs.core.testing.TestAudio;
+import dev.demucs.testing.TestAudio;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
 import java.nio.file.Files;
@@ -98,10 +98,10 @@ class DemucsCliTest {
     @Test
     void sixStemModelWithAllStems(@TempDir Path out) {
         float[] gains = {0.1f, 0.2f, 0.3f, 0.4f, 0.15f, 0.25f};
-        Path six = dev.demucs.core.testing.TestModels.twoInputGain(out.resolve("six.onnx"), gains, new float[6],
-                dev.demucs.core.testing.TestModels.SEGMENT_SAMPLES, dev.demucs.core.testing.TestModels.metadata(
-                        dev.demucs.core.testing.TestModels.SIX_STEMS, CliFixture.RATE,
-                        dev.demucs.core.testing.TestModels.SEGMENT_SAMPLES));
+        Path six = dev.demucs.testing.TestModels.twoInputGain(out.resolve("six.onnx"), gains, new float[6],
+                dev.demucs.testing.TestModels.SEGMENT_SAMPLES, dev.demucs.testing.TestModels.metadata(
+                        dev.demucs.testing.TestModels.SIX_STEMS, CliFixture.RATE,
+                        dev.demucs.testing.TestModels.SEGMENT_SAMPLES));
         Path results = out.resolve("r");
         CliFixture.Run r = CliFixture.run("--input", fx.input.toString(), "--output", results.toString(), "--model",
                 six.toString(), "--device", "cpu", "--threads", "1", "--all-stems", "--interval-cut", "8", "-q");

@@ -1,4 +1,4 @@
-package dev.demucs.core.testing;
+package dev.demucs.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
