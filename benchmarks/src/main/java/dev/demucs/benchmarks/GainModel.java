@@ -1,6 +1,6 @@
 package dev.demucs.benchmarks;
 
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

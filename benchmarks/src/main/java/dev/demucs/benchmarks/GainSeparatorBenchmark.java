@@ -2,9 +2,9 @@ package dev.demucs.benchmarks;
 
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.core.SessionPool;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
-import dev.demucs.core.model.SessionCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +46,7 @@ public class GainSeparatorBenchmark {
     public int shifts;
 
     private Path dir;
+    private SessionPool pool;
     private Separator separator;
     private AudioBuffer mix;
 
@@ -53,7 +54,8 @@ public class GainSeparatorBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("demucs-bench-gain");
         Path model = GainModel.write(dir.resolve("gain.onnx"), GainModel.SEGMENT_SAMPLES);
-        separator = Separator.open(model, SeparationOptions.builder().shifts(shifts).intraOpThreads(1).build());
+        pool = SessionPool.create();
+        separator = Separator.open(model, SeparationOptions.builder().shifts(shifts).intraOpThreads(1).build(), pool);
         mix = AudioBuffer.of(44_100, Signals.music(seconds * 44_100, 44_100, 7));
     }
 
@@ -67,7 +69,9 @@ public class GainSeparatorBenchmark {
         if (separator != null) {
             separator.close();
         }
-        SessionCache.closeAll();
+        if (pool != null) {
+            pool.close();
+        }
         Files.deleteIfExists(dir.resolve("gain.onnx"));
         Files.deleteIfExists(dir);
     }

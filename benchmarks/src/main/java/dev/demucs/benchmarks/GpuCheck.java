@@ -8,7 +8,6 @@ import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
-import dev.demucs.core.model.CudaProvider;
 import dev.demucs.importer.RandomHtdemucs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +39,8 @@ public final class GpuCheck {
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 60;
         int gpu = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : SeparationOptions.DEFAULT_MAX_BATCH;
-        if (CudaProvider.missingFromBuild().isPresent()) {
-            fail(CudaProvider.missingFromBuild().get());
+        if (Device.cudaMissingFromBuild().isPresent()) {
+            fail(Device.cudaMissingFromBuild().get());
         }
         if (!Files.isRegularFile(model)) {
             System.out.println("gpu-check: writing the full-size random htdemucs to " + model);

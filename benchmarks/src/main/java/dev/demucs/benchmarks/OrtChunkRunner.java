@@ -8,7 +8,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
-import dev.demucs.core.model.SessionCache;
+import dev.demucs.core.engine.SessionSettings;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -23,8 +23,7 @@ import java.util.SplittableRandom;
  * with nothing of the separator around it. This is the "model itself" of the host-overhead
  * measurement and the ORT side of the per-chunk comparison with PyTorch.
  *
- * <p>Owns its input tensors, not the session; {@link #close()} releases the tensors and is
- * idempotent. Sessions from {@link SessionCache} are released by {@link SessionCache#closeAll()}.
+ * <p>Owns its session and input tensors; {@link #close()} releases them and is idempotent.
  */
 public final class OrtChunkRunner implements AutoCloseable {
 
@@ -33,24 +32,17 @@ public final class OrtChunkRunner implements AutoCloseable {
     private boolean closed;
 
     /**
-     * A runner on the engine's own cached session for this model (so the very session options
-     * the separator uses), on the CPU.
+     * A runner on its own CPU session for this model, made with the very session options the
+     * separator uses ({@link SessionSettings}, public in core's non-exported engine package for this).
      *
      * @param model          a model file
      * @param intraOpThreads ONNX Runtime intra-op threads (0 = ORT's default)
      */
     public OrtChunkRunner(Path model, int intraOpThreads) throws OrtException {
-        this(SessionCache.get(model, Device.cpu(), intraOpThreads, CudaOptions.defaults()).session());
-    }
-
-    /**
-     * A runner on a session it borrows (not closed by {@link #close()}).
-     *
-     * @param session a session of a model with fixed input shapes
-     */
-    public OrtChunkRunner(OrtSession session) throws OrtException {
-        this.session = session;
-        OrtEnvironment env = SessionCache.environment();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = SessionSettings.options(Device.cpu(), intraOpThreads, CudaOptions.defaults())) {
+            this.session = env.createSession(model.toString(), options);
+        }
         try {
             SplittableRandom random = new SplittableRandom(1);
             for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
@@ -92,5 +84,10 @@ public final class OrtChunkRunner implements AutoCloseable {
         closed = true;
         inputs.values().forEach(OnnxTensor::close);
         inputs.clear();
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // the session is gone either way
+        }
     }
 }

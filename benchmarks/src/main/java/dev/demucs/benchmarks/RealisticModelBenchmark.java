@@ -3,9 +3,9 @@ package dev.demucs.benchmarks;
 import ai.onnxruntime.OrtException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.core.SessionPool;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
-import dev.demucs.core.model.SessionCache;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,6 +41,7 @@ public class RealisticModelBenchmark {
     public int threads;
 
     private OrtChunkRunner runner;
+    private SessionPool pool;
     private Separator separator;
     private AudioBuffer mix;
 
@@ -48,7 +49,8 @@ public class RealisticModelBenchmark {
     public void setUp() throws OrtException {
         Path model = RealisticModel.require();
         runner = new OrtChunkRunner(model, threads);
-        separator = Separator.open(model, SeparationOptions.builder().shifts(0).intraOpThreads(threads).build());
+        pool = SessionPool.create();
+        separator = Separator.open(model, SeparationOptions.builder().shifts(0).intraOpThreads(threads).build(), pool);
         mix = AudioBuffer.of(44_100, Signals.music(17 * 44_100, 44_100, 3));
     }
 
@@ -72,6 +74,8 @@ public class RealisticModelBenchmark {
         if (runner != null) {
             runner.close();
         }
-        SessionCache.closeAll();
+        if (pool != null) {
+            pool.close();
+        }
     }
 }

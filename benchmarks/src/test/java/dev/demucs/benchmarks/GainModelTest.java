@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.core.SessionPool;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
 import dev.demucs.core.model.ModelInspector;
 import dev.demucs.core.model.ModelSpec;
-import dev.demucs.core.model.SessionCache;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +19,6 @@ class GainModelTest {
 
     @TempDir
     Path dir;
-
-    @AfterAll
-    static void closeSessions() {
-        SessionCache.closeAll();
-    }
 
     @Test
     void isRecognisedAndSeparatesToHalfTheCentredMix() {
@@ -40,7 +34,8 @@ class GainModelTest {
             sum += (mix[0][i] + mix[1][i]) / 2.0;
         }
         double m = sum / mix[0].length;
-        try (Separator separator = Separator.open(model, SeparationOptions.defaults())) {
+        try (SessionPool pool = SessionPool.create();
+             Separator separator = Separator.open(model, SeparationOptions.defaults(), pool)) {
             Stems stems = separator.separate(AudioBuffer.of(44_100, mix));
             assertEquals(GainModel.SOURCES, stems.names());
             for (String name : GainModel.SOURCES) {

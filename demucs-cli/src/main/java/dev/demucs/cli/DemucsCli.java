@@ -11,7 +11,6 @@ import dev.demucs.core.Separator;
 import dev.demucs.job.JobField;
 import dev.demucs.job.JobFields;
 import dev.demucs.job.JobLimits;
-import dev.demucs.core.model.CudaProvider;
 import dev.demucs.job.JobResult;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.JobInput;
@@ -191,7 +190,7 @@ public final class DemucsCli implements Callable<Integer> {
             progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
                     + ", " + options);
             if (options.device().kind() == Device.Kind.AUTO) {
-                CudaProvider.missingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
+                Device.cudaMissingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
             }
         }
 

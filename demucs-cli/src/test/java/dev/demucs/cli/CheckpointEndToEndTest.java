@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.demucs.core.testing.TestAudio;
+import dev.demucs.testing.TestAudio;
 import dev.demucs.importer.CheckpointImporter;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package dev.demucs.cli;
 
-import dev.demucs.core.testing.TestAudio;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestAudio;
+import dev.demucs.testing.TestModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

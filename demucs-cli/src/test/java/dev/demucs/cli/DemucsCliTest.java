@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.demucs.core.model.CudaProvider;
-import dev.demucs.core.testing.TestAudio;
+import dev.demucs.core.Device;
+import dev.demucs.testing.TestAudio;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
 import java.nio.file.Files;
@@ -78,9 +78,9 @@ class DemucsCliTest {
         CliFixture.Run cuda = CliFixture.run(concat(auto, "--device", "cuda"));
         assertEquals(ExitCodes.of(new dev.demucs.core.InferenceException("x")), cuda.exitCode(), cuda.err());
         assertTrue(cuda.errorLine().contains("CUDA device 0 cannot be used"), cuda.err());
-        if (CudaProvider.missingFromBuild().isPresent()) {
+        if (Device.cudaMissingFromBuild().isPresent()) {
             assertFalse((r.out() + r.err()).toLowerCase(java.util.Locale.ROOT).contains("cuda"), r.err());
-            assertTrue(verbose.err().contains("device auto: the CPU, since " + CudaProvider.missingFromBuild().get()),
+            assertTrue(verbose.err().contains("device auto: the CPU, since " + Device.cudaMissingFromBuild().get()),
                     verbose.err());
             assertTrue(cuda.errorLine().contains("no CUDA provider"), cuda.err());
         } else {
@@ -131,10 +131,10 @@ class DemucsCliTest {
     @Test
     void sixStemModelWithAllStems(@TempDir Path out) {
         float[] gains = {0.1f, 0.2f, 0.3f, 0.4f, 0.15f, 0.25f};
-        Path six = dev.demucs.core.testing.TestModels.twoInputGain(out.resolve("six.onnx"), gains, new float[6],
-                dev.demucs.core.testing.TestModels.SEGMENT_SAMPLES, dev.demucs.core.testing.TestModels.metadata(
-                        dev.demucs.core.testing.TestModels.SIX_STEMS, CliFixture.RATE,
-                        dev.demucs.core.testing.TestModels.SEGMENT_SAMPLES));
+        Path six = dev.demucs.testing.TestModels.twoInputGain(out.resolve("six.onnx"), gains, new float[6],
+                dev.demucs.testing.TestModels.SEGMENT_SAMPLES, dev.demucs.testing.TestModels.metadata(
+                        dev.demucs.testing.TestModels.SIX_STEMS, CliFixture.RATE,
+                        dev.demucs.testing.TestModels.SEGMENT_SAMPLES));
         Path results = out.resolve("r");
         CliFixture.Run r = CliFixture.run("--input", fx.input.toString(), "--output", results.toString(), "--model",
                 six.toString(), "--device", "cpu", "--threads", "1", "--all-stems", "--interval-cut", "8", "-q");

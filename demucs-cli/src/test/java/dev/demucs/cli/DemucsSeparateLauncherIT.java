@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.demucs.core.testing.TestAudio;
+import dev.demucs.testing.TestAudio;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
 import java.net.URI;

@@ -1,6 +1,8 @@
 package dev.demucs.core;
 
+import dev.demucs.core.engine.CudaProvider;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Where ONNX Runtime executes a model.
@@ -12,7 +14,7 @@ import java.util.Locale;
  *   <li>{@link #auto()}: CUDA device 0 when it loads, otherwise the CPU, with the reason
  *       reported through {@link ProgressListener#onDeviceFallback(Device, String)}. With the CPU
  *       ONNX Runtime jar (no CUDA provider at all) it is simply the CPU: nothing is tried and no
- *       fallback is reported ({@link dev.demucs.core.model.CudaProvider#missingFromBuild()} says why).</li>
+ *       fallback is reported ({@link #cudaMissingFromBuild()} says why).</li>
  * </ul>
  *
  * @param kind      the provider family
@@ -52,6 +54,14 @@ public record Device(Kind kind, int deviceId) {
      *
      * @throws IllegalArgumentException naming the text when it is none of these
      */
+    /**
+     * Why the ONNX Runtime build on the class path cannot run CUDA at all (the CPU jar), or empty
+     * when it has the CUDA provider (the GPU build; whether CUDA then loads depends on the machine).
+     */
+    public static Optional<String> cudaMissingFromBuild() {
+        return CudaProvider.missingFromBuild();
+    }
+
     public static Device parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("cpu")) {

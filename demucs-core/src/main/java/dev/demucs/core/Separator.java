@@ -3,7 +3,7 @@ package dev.demucs.core;
 import dev.demucs.core.audio.AudioBuffer;
 import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.StemSink;
-import dev.demucs.core.engine.DemucsSeparator;
+import dev.demucs.core.engine.Engine;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.core.model.ModelSpec;
 import java.nio.file.Path;
@@ -20,27 +20,53 @@ import java.nio.file.Path;
  * }
  * }</pre>
  *
- * <p>A separator is thread-safe: several threads may separate at once, sharing the cached
- * ONNX Runtime sessions. Closing it releases this separator's native buffers; the sessions stay
- * cached for other separators of the same model and device until
- * {@link dev.demucs.core.model.SessionCache#closeAll()}.
+ * <p>A separator is thread-safe: several threads may separate at once, sharing the pooled
+ * ONNX Runtime sessions. Closing it releases this separator's native buffers and its hold on the
+ * sessions, which stay in their {@link SessionPool} for other separators of the same model and
+ * device until the pool is closed (an application that wants to release them opens its
+ * separators on a pool of its own: {@link #open(ModelBag, SeparationOptions, SessionPool)}).
  */
 public interface Separator extends AutoCloseable {
 
-    /** Opens a separator for one ONNX model file. */
+    /** Opens a separator for one ONNX model file, with sessions from {@link SessionPool#shared()}. */
     static Separator open(Path onnxModel, SeparationOptions options) {
         return open(ModelBag.single(onnxModel), options);
     }
 
-    /** Opens a separator for a bag of models. */
+    /** Opens a separator for a bag of models, with sessions from {@link SessionPool#shared()}. */
     static Separator open(ModelBag bag, SeparationOptions options) {
-        return DemucsSeparator.open(bag, options);
+        return open(bag, options, SessionPool.shared());
+    }
+
+    /** Opens a separator for one ONNX model file, with sessions from the given pool. */
+    static Separator open(Path onnxModel, SeparationOptions options, SessionPool pool) {
+        return open(ModelBag.single(onnxModel), options, pool);
+    }
+
+    /**
+     * Opens a separator for a bag of models: loads (or reuses) the session of every member in the
+     * pool and checks that the members agree and that the options fit the model.
+     *
+     * @throws ModelNotFoundException   when a model file is missing
+     * @throws InvalidModelException    when a model is not a usable Demucs model or the bag is inconsistent
+     * @throws InferenceException       when an explicit CUDA device cannot be used
+     * @throws IllegalArgumentException when the options do not fit the model (segment, stems)
+     * @throws IllegalStateException    when the pool is closed
+     */
+    static Separator open(ModelBag bag, SeparationOptions options, SessionPool pool) {
+        return Engine.open(bag, options, pool);
     }
 
     /** What the model (or bag) is: sources, sample rate, segment. */
     ModelSpec model();
 
     SeparationOptions options();
+
+    /**
+     * The device the model runs on (what {@link Device#auto()} resolved to) and, when auto fell
+     * back to the CPU, why.
+     */
+    DeviceInUse device();
 
     /** Output stem names, in order, for the options' stem selection. */
     java.util.List<String> outputStems();

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -121,12 +122,14 @@ class StemSinkTest {
     @Timeout(30)
     void encodingRunsOnItsOwnThreadBehindABoundedQueue() throws InterruptedException {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch inSlowSink = new CountDownLatch(1);
         AtomicInteger written = new AtomicInteger();
         List<String> threads = new ArrayList<>();
         StemSink slow = new RecordingSink() {
             @Override
             public void write(float[][][] block, int frames) {
                 threads.add(Thread.currentThread().getName());
+                inSlowSink.countDown();
                 try {
                     release.await();
                 } catch (InterruptedException e) {
@@ -145,16 +148,27 @@ class StemSinkTest {
             }
         });
         producer.start();
-        Thread.sleep(500);
-        // one block in the slow sink, the queue full: the producer is blocked
+        assertTrue(inSlowSink.await(20, TimeUnit.SECONDS), "the worker never wrote");
+        // one block in the slow sink: the producer fills the queue and then blocks in write()
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!blocked(producer) && producer.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(blocked(producer), "the producer must block on the full queue, is " + producer.getState());
         assertTrue(queued.get() <= 4, "queued " + queued.get());
-        assertTrue(producer.isAlive());
+        assertEquals(0, written.get());
         release.countDown();
         producer.join(10_000);
         sink.complete();
         sink.close();
         assertEquals(10, written.get());
         assertNotEquals(Thread.currentThread().getName(), threads.get(0));
+    }
+
+    /** Parked in a (timed) wait: the only waits in write() are on the full queue. */
+    private static boolean blocked(Thread t) {
+        Thread.State s = t.getState();
+        return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
     }
 
     @Test

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.model.ModelBag;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.demucs.core.DemucsException;
 import dev.demucs.core.SeparationOptions;
-import dev.demucs.core.testing.TestAudio;
+import dev.demucs.testing.TestAudio;
 import dev.demucs.ffmpeg.ClipMode;
 import java.nio.file.Files;
 import java.nio.file.Path;

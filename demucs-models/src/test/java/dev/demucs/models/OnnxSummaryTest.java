@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.model.ModelForm;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

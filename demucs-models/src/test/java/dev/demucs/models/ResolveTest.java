@@ -10,14 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.model.ModelBag;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -110,19 +110,28 @@ class ResolveTest {
     }
 
     /** A converter that writes a generated gain model and counts its calls (stands in for the importer here). */
+    /** Counts conversions; a conversion waits for {@code release} (open unless a test closes it). */
     static final class CountingConverter implements CheckpointConverter {
         final AtomicInteger calls = new AtomicInteger();
         final List<String> sources;
+        final CountDownLatch converting = new CountDownLatch(1);
+        final CountDownLatch release;
 
         CountingConverter(List<String> sources) {
+            this(sources, new CountDownLatch(0));
+        }
+
+        CountingConverter(List<String> sources, CountDownLatch release) {
             this.sources = sources;
+            this.release = release;
         }
 
         @Override
         public void convert(Path checkpoint, Path onnxOut) {
             calls.incrementAndGet();
+            converting.countDown();
             try {
-                Thread.sleep(200);
+                release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -157,18 +166,36 @@ class ResolveTest {
     @Test
     void concurrentResolvesConvertOnce() throws Exception {
         Path th = Files.write(tmp.resolve("model.th"), new byte[] {9, 9, 9});
-        CountingConverter conv = new CountingConverter(TestFiles.FOUR);
+        CountDownLatch release = new CountDownLatch(1);
+        CountingConverter conv = new CountingConverter(TestFiles.FOUR, release);
         ModelResolver r = ModelResolver.builder().cacheDir(tmp.resolve("cache")).offline(true).converter(conv).build();
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        try {
-            List<Future<ResolvedModel>> fs = pool.invokeAll(List.of(
-                    () -> r.resolve(th.toString(), null), () -> r.resolve(th.toString(), null),
-                    () -> r.resolve(th.toString(), null)), 30, TimeUnit.SECONDS);
-            for (Future<ResolvedModel> f : fs) {
-                assertEquals(fs.get(0).get().bag(), f.get().bag());
-            }
-        } finally {
-            pool.shutdownNow();
+        List<Thread> threads = new ArrayList<>();
+        List<CompletableFuture<ResolvedModel>> fs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CompletableFuture<ResolvedModel> f = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    f.complete(r.resolve(th.toString(), null));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            fs.add(f);
+            threads.add(t);
+            t.start();
+        }
+        // one thread converts (held in the converter); the other two must be waiting for it, not converting too
+        assertTrue(conv.converting.await(60, TimeUnit.SECONDS), "no conversion started");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (threads.stream().anyMatch(t -> t.getState() != Thread.State.WAITING) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING),
+                "all three resolves must be in flight together: " + threads.stream().map(Thread::getState).toList());
+        assertEquals(1, conv.calls.get());
+        release.countDown();
+        for (CompletableFuture<ResolvedModel> f : fs) {
+            assertEquals(fs.get(0).get(60, TimeUnit.SECONDS).bag(), f.get(60, TimeUnit.SECONDS).bag());
         }
         assertEquals(1, conv.calls.get());
     }

@@ -1,6 +1,6 @@
 package dev.demucs.models;
 
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -3,10 +3,8 @@ package dev.demucs.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.demucs.core.model.SessionCache;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,11 +21,6 @@ class BagOfModelsTest {
 
     @TempDir
     Path dir;
-
-    @AfterAll
-    static void closeSessions() {
-        SessionCache.closeAll();
-    }
 
     @Test
     void vocalsComeFromTheVocalsSpecialistOnly() throws Exception {

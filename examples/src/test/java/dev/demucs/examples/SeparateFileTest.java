@@ -3,11 +3,9 @@ package dev.demucs.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.demucs.core.model.SessionCache;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +24,6 @@ class SeparateFileTest {
 
     @TempDir
     Path dir;
-
-    @AfterAll
-    static void closeSessions() {
-        SessionCache.closeAll();
-    }
 
     @Test
     void separatesAGeneratedSongIntoTheExpectedStems() throws Exception {

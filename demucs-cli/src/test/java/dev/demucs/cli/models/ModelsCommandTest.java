@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.demucs.cli.DemucsCli;
 import dev.demucs.cli.ExitCodes;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;

@@ -2,6 +2,7 @@ package dev.demucs.core.engine;
 
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.Device;
+import dev.demucs.core.DeviceInUse;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ProgressListener;
 import dev.demucs.core.SeparationOptions;
@@ -12,7 +13,6 @@ import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.StemSink;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.core.model.ModelSpec;
-import dev.demucs.core.model.SessionCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +27,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SeparationOptions options = SeparationOptions.builder().shifts(2).build();
- * try (Separator separator = DemucsSeparator.open(ModelBag.single(Path.of("htdemucs.onnx")), options)) {
+ * try (Separator separator = Separator.open(ModelBag.single(Path.of("htdemucs.onnx")), options)) {
  *     Stems stems = separator.separate(AudioBuffer.of(44100, stereo));
  *     // or, for a track of any length in O(segment) memory:
  *     separator.separate(input, sink, ProgressListener.NONE, Cancellation.NONE);
@@ -36,9 +36,9 @@ import java.util.Objects;
  *
  * <p>Both forms run the same engine ({@link SeparationRun}); the in-memory form is the streaming
  * form over an in-memory input and sink, so on the same mix they give bit-identical stems.
- * Thread-safe: concurrent separations share the cached sessions and get their own buffers.
+ * Thread-safe: concurrent separations share the pooled sessions and get their own buffers.
  */
-public final class DemucsSeparator implements Separator {
+final class DemucsSeparator implements Separator {
 
     private final ModelSpec model;
     private final SeparationOptions options;
@@ -46,30 +46,34 @@ public final class DemucsSeparator implements Separator {
     private final List<String> outputStems;
     private final float[] weightTotals;
     private final int[] chunkSamples;
-    private final Device device;
-    private final String fallbackReason;
+    private final DeviceInUse device;
+    private final OrtSessionPool sessions;
     private final SlotPool pool = new SlotPool();
     private volatile boolean closed;
 
-    private DemucsSeparator(ModelBag bag, SeparationOptions options) {
+    private DemucsSeparator(ModelBag bag, SeparationOptions options, OrtSessionPool sessions, List<ModelRunner> list) {
         this.options = Objects.requireNonNull(options, "options");
-        List<ModelRunner> list = new ArrayList<>();
+        this.sessions = sessions;
         String reason = null;
         Device used = null;
         for (ModelBag.Member member : bag.members()) {
-            SessionCache.Entry entry = SessionCache.get(member.onnx(), options.device(), options.intraOpThreads(),
+            OrtSessionPool.Acquired acquired = sessions.acquire(member.onnx(), options.device(), options.intraOpThreads(),
                     options.cuda());
+            PooledSession entry = acquired.session();
             ModelSpec spec = entry.spec();
             float[] w = member.weights();
             if (w == null) {
                 w = new float[spec.sources().size()];
                 Arrays.fill(w, 1f);
             }
+            // added to the list before any check, so that a failed open releases it
+            ModelRunner runner = new ModelRunner(list.size(), entry, w, options.maxBatch());
+            list.add(runner);
             if (w.length != spec.sources().size()) {
                 throw new InvalidModelException("bag member " + member.onnx() + " has " + w.length + " weights for "
                         + spec.sources().size() + " stems " + spec.sources());
             }
-            if (!list.isEmpty()) {
+            if (list.size() > 1) {
                 ModelSpec first = list.get(0).spec;
                 if (!first.sources().equals(spec.sources()) || first.sampleRate() != spec.sampleRate()) {
                     throw new InvalidModelException("bag members disagree: " + first.path() + " has " + first.sources() + " at "
@@ -78,15 +82,13 @@ public final class DemucsSeparator implements Separator {
                 }
             }
             if (reason == null) {
-                reason = entry.fallbackReason();
+                reason = acquired.fallbackReason();
             }
             used = entry.device();
-            list.add(new ModelRunner(list.size(), entry, w, options.maxBatch()));
         }
         this.runners = List.copyOf(list);
         this.model = runners.get(0).spec;
-        this.device = used;
-        this.fallbackReason = reason;
+        this.device = new DeviceInUse(used, reason);
         int stems = model.sources().size();
         weightTotals = new float[stems];
         for (ModelRunner r : runners) {
@@ -134,9 +136,16 @@ public final class DemucsSeparator implements Separator {
      * @throws dev.demucs.core.InferenceException     when an explicit CUDA device cannot be used
      * @throws IllegalArgumentException               when the options do not fit the model (segment, stems)
      */
-    public static Separator open(ModelBag bag, SeparationOptions options) {
-        Objects.requireNonNull(bag, "bag");
-        return new DemucsSeparator(bag, options);
+    static Separator open(ModelBag bag, SeparationOptions options, OrtSessionPool sessions) {
+        List<ModelRunner> acquired = new ArrayList<>();
+        try {
+            return new DemucsSeparator(bag, options, sessions, acquired);
+        } catch (RuntimeException | Error e) {
+            for (ModelRunner r : acquired) {
+                sessions.release(r.entry);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -154,14 +163,9 @@ public final class DemucsSeparator implements Separator {
         return outputStems;
     }
 
-    /** The device the sessions run on (what {@link Device#auto()} resolved to). */
-    public Device device() {
+    @Override
+    public DeviceInUse device() {
         return device;
-    }
-
-    /** Why {@link Device#auto()} fell back to the CPU, or {@code null}. */
-    public String deviceFallbackReason() {
-        return fallbackReason;
     }
 
     @Override
@@ -189,15 +193,47 @@ public final class DemucsSeparator implements Separator {
             sink.close();
             throw new IllegalStateException("separator closed");
         }
-        new SeparationRun(this, listener == null ? ProgressListener.NONE : listener,
-                cancellation == null ? Cancellation.NONE : cancellation).run(input, sink);
+        int begun = 0;
+        try {
+            for (ModelRunner r : runners) {
+                r.entry.beginRun();
+                begun++;
+            }
+        } catch (IllegalStateException e) {
+            sink.close();
+            endRuns(begun);
+            throw e;
+        }
+        try {
+            new SeparationRun(this, listener == null ? ProgressListener.NONE : listener,
+                    cancellation == null ? Cancellation.NONE : cancellation).run(input, sink);
+        } finally {
+            endRuns(begun);
+        }
     }
 
-    /** Releases this separator's native buffers; idempotent. The cached sessions stay open. */
+    private void endRuns(int begun) {
+        for (int i = 0; i < begun; i++) {
+            sessions.endRun(runners.get(i).entry);
+        }
+    }
+
+    /**
+     * Releases this separator's native buffers and its hold on the pooled sessions; idempotent. The
+     * sessions stay in the pool for other separators of the same model and device.
+     */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         pool.close();
+        for (ModelRunner r : runners) {
+            sessions.release(r.entry);
+        }
     }
 
     /** Open tensors of this separator (leak checks in tests). */

@@ -5,25 +5,24 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.demucs.core.model.ModelForm;
 import dev.demucs.core.model.ModelSpec;
-import dev.demucs.core.model.SessionCache;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One member of the bag as the engine uses it: the cached session, what the model is, its
+ * One member of the bag as the engine uses it: the pooled session, what the model is, its
  * per-stem bag weights, and how many chunks go into one run.
  */
 final class ModelRunner {
 
     final int index;
-    final SessionCache.Entry entry;
+    final PooledSession entry;
     final ModelSpec spec;
     final float[] weights;
     /** Chunks per run: 1 for a fixed batch, options.maxBatch for a dynamic one. */
     final int batchCapacity;
     final Slot.Shape shape;
 
-    ModelRunner(int index, SessionCache.Entry entry, float[] weights, int maxBatch) {
+    ModelRunner(int index, PooledSession entry, float[] weights, int maxBatch) {
         this.index = index;
         this.entry = entry;
         this.spec = entry.spec();

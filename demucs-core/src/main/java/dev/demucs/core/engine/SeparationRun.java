@@ -104,8 +104,8 @@ final class SeparationRun {
         Throwable error = null;
         try (StemSink s = target) {
             this.sink = s;
-            if (separator.deviceFallbackReason() != null) {
-                listener.onDeviceFallback(separator.device(), separator.deviceFallbackReason());
+            if (separator.device().fellBack()) {
+                listener.onDeviceFallback(separator.device().device(), separator.device().fallbackReason());
             }
             norm = firstPass(input);
             trackFrames = norm.frames();

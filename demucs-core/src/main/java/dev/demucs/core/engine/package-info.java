@@ -1,6 +1,6 @@
 /**
- * The separation engine: {@link dev.demucs.core.engine.DemucsSeparator} implements
- * {@link dev.demucs.core.Separator} on ONNX Runtime.
+ * The separation engine: {@code DemucsSeparator} implements {@link dev.demucs.core.Separator} on
+ * ONNX Runtime, with sessions from a reference-counted pool ({@code OrtSessionPool}).
  *
  * <pre>
  * AudioInput ─pass 1→ Normalization
@@ -10,6 +10,6 @@
  *                     → ÷ weights, shift mean, bag weights, de-normalise, stem selection → StemSink
  * </pre>
  *
- * Only {@code DemucsSeparator} is public; the rest is the pipeline behind it.
+ * Not exported: only {@link dev.demucs.core.engine.Engine}, the entry from the public API, is public.
  */
 package dev.demucs.core.engine;

@@ -2,6 +2,7 @@ package dev.demucs.core.model;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -60,7 +61,7 @@ public final class ModelInspector {
         requireReadable(onnx);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            try (OrtSession session = SessionCache.environment().createSession(onnx.toString(), options)) {
+            try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx.toString(), options)) {
                 return inspect(onnx, session);
             }
         } catch (OrtException e) {
@@ -80,7 +81,12 @@ public final class ModelInspector {
         }
     }
 
-    static void requireReadable(Path onnx) {
+    /**
+     * Checks that a model file exists and is readable.
+     *
+     * @throws ModelNotFoundException naming the file when it is not
+     */
+    public static void requireReadable(Path onnx) {
         if (!Files.exists(onnx)) {
             throw new ModelNotFoundException("model file not found: " + onnx);
         }
@@ -89,7 +95,8 @@ public final class ModelInspector {
         }
     }
 
-    static InvalidModelException notOnnx(Path onnx, OrtException e) {
+    /** The error for a file ONNX Runtime cannot load, naming the file and ONNX Runtime's first line. */
+    public static InvalidModelException notOnnx(Path onnx, OrtException e) {
         return new InvalidModelException("not a loadable ONNX model: " + onnx + " (" + firstLine(e.getMessage()) + ")", e);
     }
 

@@ -8,7 +8,7 @@ import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

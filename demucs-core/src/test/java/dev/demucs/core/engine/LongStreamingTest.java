@@ -10,7 +10,7 @@ import dev.demucs.core.Separator;
 import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.AudioSource;
 import dev.demucs.core.audio.StemSink;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

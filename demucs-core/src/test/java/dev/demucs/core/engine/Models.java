@@ -1,7 +1,7 @@
 package dev.demucs.core.engine;
 
 import dev.demucs.core.dsp.DemucsStft;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 
 /**
  * What the generated test models compute, as {@link ReferenceSeparation.ChunkModel}s. The

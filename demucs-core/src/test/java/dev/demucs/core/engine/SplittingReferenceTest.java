@@ -8,7 +8,7 @@ import dev.demucs.core.Separator;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
 import dev.demucs.core.model.ModelBag;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.testing.TestModels;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -9,7 +9,8 @@ import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
-import dev.demucs.core.testing.TestModels;
+import dev.demucs.core.SessionPool;
+import dev.demucs.testing.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +74,9 @@ class ModelInspectorTest {
     }
 
     static String bad(Class<? extends DemucsException> type, Path model) {
-        int before = SessionCache.size();
+        int before = SessionPool.shared().openSessions();
         DemucsException e = assertThrows(type, () -> Separator.open(model, SeparationOptions.defaults()));
-        assertEquals(before, SessionCache.size(), "a session was left open");
+        assertEquals(before, SessionPool.shared().openSessions(), "a session was left open");
         assertTrue(e.getMessage().contains(model.toString()), "the message names the file: " + e.getMessage());
         DemucsException again = assertThrows(type, () -> ModelInspector.inspect(model));
         assertEquals(e.getClass(), again.getClass());

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * @param name  the ONNX value name
  * @param shape the dimensions (all static)
  */
-public record Value(String name, long[] shape) {
+record Value(String name, long[] shape) {
     public Value {
         shape = shape.clone();
     }

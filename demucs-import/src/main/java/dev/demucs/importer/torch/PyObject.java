@@ -7,7 +7,7 @@ import java.util.Map;
  * An instance of a Python class the reader does not interpret: its class, constructor arguments,
  * and the state set by {@code BUILD} ({@code __setstate__} or the instance dict).
  */
-public final class PyObject {
+final class PyObject {
     private final PyGlobal type;
     private final PyTuple args;
     private Object state;

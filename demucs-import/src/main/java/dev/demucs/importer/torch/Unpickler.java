@@ -27,7 +27,7 @@ import java.util.function.Function;
  * <p>Reads exactly up to the {@code STOP} opcode, so several pickles can be read one after
  * another from the same stream (the legacy torch layout relies on that).
  */
-public final class Unpickler {
+final class Unpickler {
 
     /** Calls a Python callable: returns the Java value of {@code callable(*args)}. */
     @FunctionalInterface

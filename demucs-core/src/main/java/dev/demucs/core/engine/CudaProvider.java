@@ -1,4 +1,4 @@
-package dev.demucs.core.model;
+package dev.demucs.core.engine;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -18,7 +18,8 @@ import java.util.Optional;
  * {@code auto} choose the CPU without trying (and without the 3–6 s the GPU jar spends extracting
  * its 583 MB provider library before a missing CUDA is noticed). The GPU jar
  * ({@code onnxruntime_gpu}, the {@code -Pgpu} build) lists CUDA; whether it loads depends on
- * CUDA 12 and cuDNN 9 being on the machine, which only {@link #add} finds out.
+ * CUDA 12 and cuDNN 9 being on the machine, which only {@link #add} finds out. The public face
+ * of {@link #missingFromBuild()} is {@link dev.demucs.core.Device#cudaMissingFromBuild()}.
  */
 public final class CudaProvider {
 

@@ -1,4 +1,4 @@
-package dev.demucs.core.testing;
+package dev.demucs.testing;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;

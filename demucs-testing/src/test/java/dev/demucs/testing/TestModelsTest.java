@@ -1,4 +1,4 @@
-package dev.demucs.core.testing;
+package dev.demucs.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

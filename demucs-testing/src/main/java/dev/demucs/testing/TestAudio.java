@@ -1,4 +1,4 @@
-package dev.demucs.core.testing;
+package dev.demucs.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import javax.sound.sampled.AudioSystem;
 /**
  * Test audio written and read back with the JDK's own WAV code (javax.sound), independent of
  * FFmpeg, and ffprobe (Debian) for the compressed outputs. Shared by the tests of the job, CLI
- * and HTTP modules through core's test-jar.
+ * and HTTP modules (demucs-testing, test scope).
  */
 public final class TestAudio {
 

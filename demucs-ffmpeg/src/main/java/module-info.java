@@ -1,0 +1,8 @@
+/** Decoding and encoding audio with FFmpeg (through the JavaCPP presets) for Demucs separators. */
+module dev.demucs.ffmpeg {
+    requires transitive dev.demucs.core;
+    requires org.bytedeco.javacpp;
+    requires org.bytedeco.ffmpeg;
+
+    exports dev.demucs.ffmpeg;
+}
