@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -131,7 +132,8 @@ public final class SeparationJob {
                     redact(spec.input())) : null;
             Cut cut;
             try {
-                cut = cut(spec, input, sampleRate, staging.resolve(SEGMENTS), spool, cancellation);
+                cut = cut(spec, input, sampleRate, staging.resolve(SEGMENTS), spool, cancellation,
+                        cuttingProgress(progress, info.durationSeconds(), sampleRate));
             } catch (Throwable t) {
                 if (spool != null) {
                     spool.close();
@@ -340,8 +342,18 @@ public final class SeparationJob {
     private record Cut(long[] segmentStarts, long totalFrames) {
     }
 
+    /** Reports the frames decoded so far against the probed duration (nothing when it is unknown). */
+    private static LongConsumer cuttingProgress(ProgressTracker progress, double durationSeconds,
+                                                                   int sampleRate) {
+        if (!Double.isFinite(durationSeconds) || durationSeconds <= 0) {
+            return frames -> progress.cutting(0);
+        }
+        double total = durationSeconds * sampleRate;
+        return frames -> progress.cutting(frames / total);
+    }
+
     private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, SpooledInput.Writer spool,
-                           Cancellation cancellation) {
+                           Cancellation cancellation, LongConsumer decoded) {
         long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
         long autoFrames = Math.max(1, Math.round(spec.segmentMaxSeconds() * sampleRate));
         EncoderOptions m4a = new EncoderOptions(SEGMENT_BITRATE_KBPS, ClipMode.NONE);
@@ -380,6 +392,7 @@ public final class SeparationJob {
                         writer = null;
                     }
                 }
+                decoded.accept(position);
             }
             if (writer != null) {
                 writer.complete();
@@ -469,7 +482,7 @@ public final class SeparationJob {
 
         @Override
         public void onChunkEnd(ChunkProgress chunk) {
-            progress.percent(chunk.percent());
+            progress.inference(chunk.percent());
         }
 
         @Override
