@@ -480,6 +480,12 @@ public final class SeparationJob {
             this.listener = listener == null ? JobListener.NONE : listener;
         }
 
+        /** Also at each chunk's start, so the elapsed time moves during the first (slow) runs. */
+        @Override
+        public void onChunkStart(ChunkProgress chunk) {
+            progress.inference(chunk.percent());
+        }
+
         @Override
         public void onChunkEnd(ChunkProgress chunk) {
             progress.inference(chunk.percent());
