@@ -36,8 +36,8 @@ import java.util.Map;
  * segment per run, 2 threads, process peak (VmHWM): arena off + pattern on 3.09 GB, arena off +
  * pattern off 2.60 GB, arena on 3.4–5.1 GB (no page faults after the second run, but the arena
  * never shrinks). With the arena off every run maps its intermediates afresh (about 0.6 M minor
- * page faults, 1.5–3 s of system CPU per run on 2 cores). Spinning off cut the user CPU per run
- * from 9–11 s to 8–8.5 s on a busy 2-core host.
+ * page faults, 1.6–5 s of system CPU per run on a busy 2-core host). Spinning off cut the user
+ * CPU per run from 10.6–11.4 s to 7.7–8.1 s on that host.
  */
 public final class SessionCache {
 
