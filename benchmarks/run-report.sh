@@ -189,7 +189,7 @@ if [ -f "$GEN/realistic.txt" ] && [ "${SKIP_REALISTIC:-0}" != 1 ]; then
       pt_cpu=$(awk -v u="$(value proc_user_seconds "$p")" -v s="$(value proc_sys_seconds "$p")" 'BEGIN { printf "%.1f", u + s }')
       pt_rss=$(( $(value proc_peak_rss_kb "$p") / 1024 ))
     fi
-    echo "| full-size htdemucs, ${secs} s input, shifts 0, whole process: wall | ${w} s (${r} runs, ${perchunk} s per chunk) | PyTorch hdemucs_high ${pt_w:-not run} s | $(ratio "$w" "${pt_w:-0}")x | <= 0.5x |"
+    echo "| full-size htdemucs, ${secs} s input, shifts 0, whole process: wall | ${w} s (${r} runs, ${perchunk} s per chunk) | PyTorch hdemucs_high separation loop ${pt_w:-not run} s | $(ratio "$w" "${pt_w:-0}")x | <= 0.5x |"
     echo "| the same: CPU user+sys (sys), minor page faults | ${cpu} s ($(value proc_sys_seconds "$f") s), $(value proc_minor_faults "$f") | PyTorch ${pt_cpu:-} s ($( [ -f "$p" ] && value proc_sys_seconds "$p") s), $( [ -f "$p" ] && value proc_minor_faults "$p") | $(ratio "$cpu" "${pt_cpu:-0}")x | |"
     echo "| the same: peak RSS | ${rssm} MB | PyTorch ${pt_rss:-?} MB | $(ratio "$rssm" "${pt_rss:-0}")x | <= 1.0x |"
     if [ -f "$p" ]; then
