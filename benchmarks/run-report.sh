@@ -10,6 +10,8 @@
 #   THREADS=2        ONNX Runtime intra-op threads = torch.set_num_threads
 #   REALISTIC_MINUTES=3   input length for the realistic-model run
 #   LONG_MINUTES="10 60"  input lengths of the gain-model pipeline runs (peak RSS vs length; "" = none)
+#   TRACK_SECONDS="20 180"  input lengths of the whole-process full-size htdemucs runs (shifts 0)
+#                         against PyTorch separating a track of the same length ("" = none)
 #   JAVA_OPTS="-Xmx1g"    JVM options of every Java run
 #   SKIP_REALISTIC=1 / SKIP_PYTORCH=1   leave those parts out
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
@@ -25,6 +27,7 @@ JAR="benchmarks/target/benchmarks.jar"
 THREADS="${THREADS:-2}"
 REALISTIC_MINUTES="${REALISTIC_MINUTES:-3}"
 LONG_MINUTES="${LONG_MINUTES-10 60}"
+TRACK_SECONDS="${TRACK_SECONDS-20 180}"
 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}"
 PY=/usr/bin/python3
 MODEL="$GEN/hdemucs_high.onnx"
@@ -87,6 +90,30 @@ if [ "${SKIP_REALISTIC:-0}" != 1 ] && [ -s "$MODEL" ]; then
   fi
   say "## ORT Java, bare session.run per 7.8 s chunk of the imported full-size htdemucs ($THREADS threads)"
   java_run ort-chunk --model "$HTDEMUCS" --threads "$THREADS" --runs 3 | tee "$GEN/ort_htdemucs.txt" | tee -a "$LOG" >&2
+  # Whole processes, full-size htdemucs: user/system CPU, minor page faults and peak RSS from
+  # /usr/bin/time, the issue's "20 s input, --shifts 0" run and a song-length one.
+  for secs in $TRACK_SECONDS; do
+    tin="$GEN/inputs/music_${secs}s.mp3"
+    [ -s "$tin" ] || ffmpeg -nostdin -v error -y -f lavfi -i \
+      "aevalsrc=0.25*sin(2*PI*220*t)+0.02*(random(0)-0.5)|0.25*sin(2*PI*221*t)+0.02*(random(1)-0.5):s=44100:d=$secs" \
+      -c:a libmp3lame -b:a 320k "$tin"
+    say "## full-size htdemucs, ${secs} s input, whole process: decode -> separate (shifts 0) -> 2 WAV + mono MP3"
+    rm -rf "$GEN/out/htdemucs_$secs"
+    /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_minor_faults=%R\nproc_peak_rss_kb=%M" \
+      -o "$GEN/htdemucs_time_$secs.txt" java $JAVA_OPTS -cp "$JAR" dev.demucs.benchmarks.report.PerformanceReport \
+      separate --model "$HTDEMUCS" --input "$tin" --out "$GEN/out/htdemucs_$secs" --threads "$THREADS" --shifts 0 \
+      --calibrate-runs 0 > "$GEN/htdemucs_$secs.txt"
+    cat "$GEN/htdemucs_time_$secs.txt" >> "$GEN/htdemucs_$secs.txt"
+    tee -a "$LOG" < "$GEN/htdemucs_$secs.txt" >&2
+    if [ $have_torch = 1 ] && [ "${SKIP_PYTORCH:-0}" != 1 ]; then
+      say "## PyTorch (torchaudio hdemucs_high), ${secs} s track, whole process, shifts 0; upstream apply_model if importable"
+      /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_minor_faults=%R\nproc_peak_rss_kb=%M" \
+        -o "$GEN/pytorch_time_$secs.txt" "$PY" benchmarks/python/export_hdemucs.py track --seconds "$secs" \
+        --threads "$THREADS" 2>/dev/null > "$GEN/pytorch_track_$secs.txt"
+      cat "$GEN/pytorch_time_$secs.txt" >> "$GEN/pytorch_track_$secs.txt"
+      tee -a "$LOG" < "$GEN/pytorch_track_$secs.txt" >&2
+    fi
+  done
   in3=$(make_input "$REALISTIC_MINUTES")
   say "## realistic model, ${REALISTIC_MINUTES}-minute input: decode -> separate -> 2 WAV stems + mono MP3"
   rm -rf "$GEN/out/realistic"
@@ -145,7 +172,31 @@ if [ -f "$GEN/realistic.txt" ] && [ "${SKIP_REALISTIC:-0}" != 1 ]; then
   if [ -f "$GEN/ort_htdemucs.txt" ]; then
     ht=$(value ort_chunk_seconds_median "$GEN/ort_htdemucs.txt")
     echo "| imported full-size htdemucs, ORT Java per chunk (median) | ${ht} s, peak RSS $(value peak_rss_mb "$GEN/ort_htdemucs.txt") MB | hdemucs_high ${ort} s | $(ratio "$ht" "$ort")x | |"
+    if [ -f "$GEN/pytorch.txt" ]; then
+      echo "| the same, vs PyTorch per chunk (hdemucs_high, same family) | ${ht} s | PyTorch ${pt} s | $(ratio "$ht" "$pt")x | |"
+    fi
   fi
+  for secs in $TRACK_SECONDS; do
+    f="$GEN/htdemucs_$secs.txt"; [ -f "$f" ] || continue
+    w=$(value wall_seconds "$f"); r=$(value model_runs "$f")
+    cpu=$(awk -v u="$(value proc_user_seconds "$f")" -v s="$(value proc_sys_seconds "$f")" 'BEGIN { printf "%.1f", u + s }')
+    rssm=$(( $(value proc_peak_rss_kb "$f") / 1024 ))
+    perchunk=$(awk -v w="$(value separate_seconds "$f")" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", w / r }')
+    pt_w=""; pt_rss=""; pt_cpu=""
+    p="$GEN/pytorch_track_$secs.txt"
+    if [ -f "$p" ]; then
+      pt_w=$(value pytorch_track_wall_seconds "$p")
+      pt_cpu=$(awk -v u="$(value proc_user_seconds "$p")" -v s="$(value proc_sys_seconds "$p")" 'BEGIN { printf "%.1f", u + s }')
+      pt_rss=$(( $(value proc_peak_rss_kb "$p") / 1024 ))
+    fi
+    echo "| full-size htdemucs, ${secs} s input, shifts 0, whole process: wall | ${w} s (${r} runs, ${perchunk} s per chunk) | PyTorch hdemucs_high separation loop ${pt_w:-not run} s | $(ratio "$w" "${pt_w:-0}")x | <= 0.5x |"
+    echo "| the same: CPU user+sys (sys), minor page faults | ${cpu} s ($(value proc_sys_seconds "$f") s), $(value proc_minor_faults "$f") | PyTorch ${pt_cpu:-} s ($( [ -f "$p" ] && value proc_sys_seconds "$p") s), $( [ -f "$p" ] && value proc_minor_faults "$p") | $(ratio "$cpu" "${pt_cpu:-0}")x | |"
+    echo "| the same: peak RSS | ${rssm} MB | PyTorch ${pt_rss:-?} MB | $(ratio "$rssm" "${pt_rss:-0}")x | <= 1.0x |"
+    if [ -f "$p" ]; then
+      up=$(grep -E '^upstream' "$p" | tr '\n' ' ')
+      echo "| upstream demucs apply_model, ${secs} s | ${up:-n/a} | | | |"
+    fi
+  done
   echo "| realistic model, ${REALISTIC_MINUTES} min input: wall | ${wall} s (${runs} model runs) | | real-time factor ${rtf}x | |"
   echo "| share of wall time outside session.run: (wall - runs x bare run) / wall (needs an idle host) | ${outside} % | | | <= 3 % |"
   rc=$(value cpu_seconds "$GEN/realistic.txt")

@@ -15,7 +15,13 @@ architecture, 4 sources, ~84 M parameters) with seeded random weights and
             checked by weights_sha256), the same chunk and the same thread count, after warm-up,
             and prints machine-readable ``key=value`` lines;
   check     verifies that the exported wrapper plus torch's own STFT/iSTFT reproduces the
-            model's original forward.
+            model's original forward;
+  track     separates a whole track of --seconds (seeded noise: speed does not depend on the
+            content) the way upstream's apply_model does with shifts=0: 7.8 s chunks at overlap
+            0.25, triangle weights, overlap-add; prints wall and CPU seconds and the process's
+            peak RSS. Where upstream's own ``demucs`` package imports (pip install demucs), it
+            also runs upstream's apply_model on a full-size HTDemucs with random weights;
+            otherwise it prints upstream_demucs=skipped.
 
 torch 1.13 cannot export ``aten::stft``, so the spectrogram is an input and the wrapper below
 re-states ``HDemucs.forward`` between ``_magnitude`` and ``_mask``. The local attention's boolean
@@ -29,6 +35,7 @@ Usage (from the repository root):
     /usr/bin/python3 benchmarks/python/export_hdemucs.py export [--out benchmarks/generated/hdemucs_high.onnx]
     /usr/bin/python3 benchmarks/python/export_hdemucs.py baseline [--threads 2] [--runs 3]
     /usr/bin/python3 benchmarks/python/export_hdemucs.py check
+    /usr/bin/python3 benchmarks/python/export_hdemucs.py track [--seconds 20] [--threads 2]
 """
 
 import argparse
@@ -259,6 +266,65 @@ def cmd_baseline(args):
         pass
 
 
+def _peak_rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_track(args):
+    torch.set_num_threads(args.threads)
+    model = build(args.seed).eval()
+    length = int(args.seconds * SAMPLE_RATE)
+    generator = torch.Generator().manual_seed(args.seed)
+    mix = 0.1 * torch.randn(1, 2, length, generator=generator)
+    segment = args.segment
+    stride = int(0.75 * segment)
+    weight = torch.cat([torch.arange(1, segment // 2 + 1),
+                        torch.arange(segment - segment // 2, 0, -1)]).float()
+    weight = weight / weight.max()
+    out = torch.zeros(1, len(SOURCES), 2, length)
+    total = torch.zeros(length)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    runs = 0
+    with torch.no_grad():
+        for offset in range(0, length, stride):
+            chunk = mix[..., offset:offset + segment]
+            n = chunk.shape[-1]
+            if n < segment:
+                left = (segment - n) // 2
+                chunk = torch.nn.functional.pad(chunk, (left, segment - n - left))
+            y = model(chunk)
+            runs += 1
+            if n < segment:
+                y = y[..., left:left + n]
+            out[..., offset:offset + n] += weight[:n] * y
+            total[offset:offset + n] += weight[:n]
+    out /= total
+    print("pytorch_track_seconds=%.2f" % args.seconds)
+    print("pytorch_track_model_runs=%d" % runs)
+    print("pytorch_track_wall_seconds=%.4f" % (time.perf_counter() - t0))
+    print("pytorch_track_cpu_seconds=%.4f" % (time.process_time() - c0))
+    print("pytorch_track_peak_rss_mb=%.0f" % _peak_rss_mb())
+    sys.stdout.flush()
+    try:
+        from demucs.apply import apply_model
+        from demucs.htdemucs import HTDemucs
+    except ImportError as e:
+        print("upstream_demucs=skipped (import demucs failed: %s)" % e)
+        return 0
+    torch.manual_seed(args.seed)
+    upstream = HTDemucs(sources=SOURCES).eval()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        apply_model(upstream, mix, shifts=0, split=True, overlap=0.25, progress=False)
+    print("upstream_apply_model_wall_seconds=%.4f" % (time.perf_counter() - t0))
+    print("upstream_apply_model_cpu_seconds=%.4f" % (time.process_time() - c0))
+    print("upstream_peak_rss_mb=%.0f" % _peak_rss_mb())
+    return 0
+
+
 def cmd_check(args):
     model = build(args.seed)
     wrapper = TwoInputHDemucs(model).eval()
@@ -281,7 +347,7 @@ def cmd_check(args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("export", "baseline", "check"):
+    for name in ("export", "baseline", "check", "track"):
         s = sub.add_parser(name)
         s.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
         s.add_argument("--segment", type=int, default=SEGMENT_SAMPLES, help="chunk length in samples")
@@ -293,8 +359,12 @@ def main(argv=None):
             s.add_argument("--warmup", type=int, default=1, help="untimed runs first")
             s.add_argument("--full-runs", type=int, default=0,
                            help="also time the model's own forward (STFT inside) this many times")
+        if name == "track":
+            s.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+            s.add_argument("--seconds", type=float, default=20, help="track length in seconds (default 20)")
     args = p.parse_args(argv)
-    return {"export": cmd_export, "baseline": cmd_baseline, "check": cmd_check}[args.cmd](args) or 0
+    return {"export": cmd_export, "baseline": cmd_baseline, "check": cmd_check,
+            "track": cmd_track}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":

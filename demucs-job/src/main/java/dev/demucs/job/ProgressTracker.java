@@ -10,12 +10,24 @@ import java.nio.file.Path;
  * Keeps one job's progress, writes {@code progress.txt} on every change and tells the listener.
  * Thread-safe (the separator's worker, the stem writer's thread and the job thread all report);
  * percent never decreases.
+ *
+ * <p>{@code details.percent} is the whole job's progress: the cutting pass (one decode plus the
+ * segment encodes) fills the first {@value #CUTTING_SHARE} %, inference the rest, so the number
+ * and {@code elapsed_seconds} keep moving in every phase.
  */
 final class ProgressTracker {
+
+    /** Percent of the job given to the cutting pass. */
+    static final double CUTTING_SHARE = 10.0;
+    /** During cutting, progress.txt is rewritten when percent moved this much, or ... */
+    private static final double CUTTING_STEP = 0.1;
+    /** ... when this long has passed since the last write, so the elapsed time keeps moving. */
+    private static final long CUTTING_TICK_NANOS = 500_000_000L;
 
     private final Path outputDir;
     private final JobListener listener;
     private final long startNanos = System.nanoTime();
+    private long lastPublishNanos = startNanos;
 
     private State state = State.DEMUCS;
     private Tasks tasks = new Tasks(TaskState.DONE, TaskState.NO_WORK, TaskState.NO_WORK, TaskState.NO_WORK);
@@ -44,12 +56,23 @@ final class ProgressTracker {
         publish();
     }
 
-    synchronized void percent(double value) {
-        double p = Math.min(100.0, Math.max(percent, value));
-        if (p != percent) {
-            percent = p;
+    /** Cutting progress, {@code fraction} of the input decoded (0..1); written at most every 0.1 % or 0.5 s. */
+    synchronized void cutting(double fraction) {
+        double p = CUTTING_SHARE * Math.min(1.0, Math.max(0.0, fraction));
+        if (p - percent >= CUTTING_STEP || System.nanoTime() - lastPublishNanos >= CUTTING_TICK_NANOS) {
+            raise(p);
+            publish();
         }
+    }
+
+    /** Inference progress in percent of the separation (0..100), mapped after the cutting share. */
+    synchronized void inference(double separationPercent) {
+        raise(CUTTING_SHARE + (100.0 - CUTTING_SHARE) * Math.min(100.0, Math.max(0.0, separationPercent)) / 100.0);
         publish();
+    }
+
+    private void raise(double value) {
+        percent = Math.min(100.0, Math.max(percent, value));
     }
 
     synchronized void completed() {
@@ -83,6 +106,7 @@ final class ProgressTracker {
     }
 
     private void publish() {
+        lastPublishNanos = System.nanoTime();
         ProgressSnapshot s = snapshot();
         ProgressFile.write(outputDir, s);
         try {

@@ -7,7 +7,6 @@ import dev.demucs.core.Device;
 import dev.demucs.core.ProgressListener;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.Separator;
-import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.AudioSource;
 import dev.demucs.ffmpeg.AsyncStemSink;
 import dev.demucs.ffmpeg.AudioFormat;
@@ -30,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * The template's separation job: cut the input into segments, separate the whole track once,
@@ -128,7 +128,8 @@ public final class SeparationJob {
             }
 
             // 1. cutting: one continuous decode → segments/segment_NNN.m4a
-            Cut cut = local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), cancellation));
+            Cut cut = local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), cancellation,
+                    cuttingProgress(progress, info.durationSeconds(), sampleRate)));
             // an input whose probe told no duration is checked now that its length is known
             checkAgainstDuration(spec, (double) cut.totalFrames / sampleRate, extraStems.size());
             progress.totalSegments(cut.segmentStarts.length);
@@ -339,7 +340,18 @@ public final class SeparationJob {
     private record Cut(long[] segmentStarts, long totalFrames) {
     }
 
-    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir, Cancellation cancellation) {
+    /** Reports the frames decoded so far against the probed duration (nothing when it is unknown). */
+    private static LongConsumer cuttingProgress(ProgressTracker progress, double durationSeconds,
+                                                                   int sampleRate) {
+        if (!Double.isFinite(durationSeconds) || durationSeconds <= 0) {
+            return frames -> progress.cutting(0);
+        }
+        double total = durationSeconds * sampleRate;
+        return frames -> progress.cutting(frames / total);
+    }
+
+    private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir,
+                           Cancellation cancellation, LongConsumer decoded) {
         long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
         long autoFrames = Math.max(1, Math.round(spec.segmentMaxSeconds() * sampleRate));
         EncoderOptions m4a = new EncoderOptions(SEGMENT_BITRATE_KBPS, ClipMode.NONE);
@@ -375,6 +387,7 @@ public final class SeparationJob {
                         writer = null;
                     }
                 }
+                decoded.accept(position);
             }
             if (writer != null) {
                 writer.complete();
@@ -425,9 +438,15 @@ public final class SeparationJob {
             this.listener = listener == null ? JobListener.NONE : listener;
         }
 
+        /** Also at each chunk's start, so the elapsed time moves during the first (slow) runs. */
+        @Override
+        public void onChunkStart(ChunkProgress chunk) {
+            progress.inference(chunk.percent());
+        }
+
         @Override
         public void onChunkEnd(ChunkProgress chunk) {
-            progress.percent(chunk.percent());
+            progress.inference(chunk.percent());
         }
 
         @Override

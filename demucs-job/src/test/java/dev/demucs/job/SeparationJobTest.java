@@ -353,6 +353,9 @@ class SeparationJobTest {
         long midInference = seen.stream().filter(p -> p.tasks().inference() == TaskState.RUNNING
                 && p.details().percent() > 0 && p.details().percent() < 100).count();
         assertTrue(midInference >= 1, "updates during inference");
+        long midCutting = seen.stream().filter(p -> p.tasks().cutting() == TaskState.RUNNING
+                && p.details().percent() > 0 && p.details().percent() <= ProgressTracker.CUTTING_SHARE).count();
+        assertTrue(midCutting >= 2, "updates during cutting: " + midCutting);
         assertEquals(State.COMPLETED, seen.get(seen.size() - 1).state());
     }
 
