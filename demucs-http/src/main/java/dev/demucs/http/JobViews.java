@@ -1,5 +1,6 @@
 package dev.demucs.http;
 
+import dev.demucs.core.DeviceInUse;
 import dev.demucs.job.JobLayout;
 import dev.demucs.job.JobLimits;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -68,8 +69,11 @@ final class JobViews {
                 .put("failed_jobs", all.stream().filter(j -> JobRecord.FAILED.equals(j.status())).count())
                 .put("workers", config.workers())
                 .put("queue_capacity", config.queueCapacity())
-                .put("device", config.separationOptions().device().toString());
-        jobs.deviceFallback().ifPresent(f -> o.put("device_fallback", f));
+                // the device in use once the model is loaded (auto resolved), the configured one before
+                .put("device", model.deviceInUse().map(d -> d.device().toString())
+                        .orElse(config.separationOptions().device().toString()));
+        jobs.deviceFallback().or(() -> model.deviceInUse().map(DeviceInUse::fallbackReason))
+                .ifPresent(f -> o.put("device_fallback", f));
         o.set("limits", limitsJson(config.jobLimits()));
         o.put("version", version)
                 .put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());

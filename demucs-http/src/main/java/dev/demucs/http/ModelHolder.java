@@ -1,6 +1,7 @@
 package dev.demucs.http;
 
 import dev.demucs.core.DemucsException;
+import dev.demucs.core.DeviceInUse;
 import dev.demucs.core.Separator;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.models.ModelResolver;
@@ -65,6 +66,11 @@ final class ModelHolder implements AutoCloseable {
 
     boolean ready() {
         return future.isDone() && !future.isCompletedExceptionally() && !future.isCancelled();
+    }
+
+    /** The device the loaded model runs on and why, when it is loaded. */
+    Optional<DeviceInUse> deviceInUse() {
+        return ready() ? Optional.of(future.getNow(null).separator().device()) : Optional.empty();
     }
 
     /** Why loading failed, if it did. */
