@@ -16,6 +16,7 @@ import dev.demucs.ffmpeg.EncoderOptions;
 import dev.demucs.ffmpeg.FfmpegInput;
 import dev.demucs.ffmpeg.MediaInfo;
 import dev.demucs.job.ProgressSnapshot.TaskState;
+import dev.demucs.net.Fetcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -303,13 +304,8 @@ public final class SeparationJob {
     }
 
     /** A URL without its query string and user info (signed URLs carry secrets). */
-    static String redact(String url) {
-        String s = url;
-        int q = s.indexOf('?');
-        if (q >= 0) {
-            s = s.substring(0, q) + "?…";
-        }
-        return s.replaceFirst("://[^/@]*@", "://");
+    static String redact(String input) {
+        return isUrl(input) ? Fetcher.redact(input) : input;
     }
 
     /**
