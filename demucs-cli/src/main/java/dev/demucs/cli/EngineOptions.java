@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The model and engine flags shared by the separation command and {@code serve}
- * (a picocli mixin): {@code --model --offline --device --threads --shifts --overlap --seed}.
+ * (a picocli mixin): {@code --model (-n, --name) --offline --device (-d) --threads --shifts --overlap --seed}.
  * {@code --shifts --overlap --seed} are job fields: read as text and checked by the job's rules
  * ({@link JobFields#parse}, {@link JobSpec}), with the job's messages; the engine's own flags are
  * checked by {@link SeparationOptions.Builder#build()}, reported under the flag's name.
@@ -26,7 +26,7 @@ public final class EngineOptions {
     /** SeparationOptions field → the flag that sets it, for error messages. */
     private static final Map<String, String> FLAG_OF_FIELD = Map.of("intraOpThreads", "--threads");
 
-    @Option(names = "--model", paramLabel = "NAME|FILE",
+    @Option(names = {"--model", "-n", "--name"}, paramLabel = "NAME|FILE",
             description = "Model: a registry name, an .onnx file, a bag manifest .json or a .th checkpoint (default: "
                     + ModelResolver.DEFAULT_MODEL + ").")
     String model;
@@ -34,7 +34,7 @@ public final class EngineOptions {
     @Option(names = "--offline", description = "Never download: use only models already in the cache or given as files.")
     boolean offline;
 
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
+    @Option(names = {"--device", "-d"}, paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
             description = "Where to run the model (default: ${DEFAULT-VALUE}: CUDA when it loads, else the CPU).")
     String device;
 

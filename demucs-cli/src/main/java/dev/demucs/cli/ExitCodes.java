@@ -10,6 +10,7 @@ import picocli.CommandLine;
  * 2  usage error or bad input (unknown flag, bad --interval-cut, missing input file, bad URL)
  * 3  model problem (model not found, not a usable Demucs model)
  * 4  input/output problem (input unreadable or not audio, download failed, output not writable)
+ * 5  several inputs given and some failed (the summary lists which; the others completed)
  * 1  anything else (inference failure, cancelled, internal error)
  * </pre>
  */
@@ -24,6 +25,8 @@ public final class ExitCodes {
     public static final int MODEL = 3;
     /** Input/output problem: input unreadable or not audio, download failed, output not writable. */
     public static final int IO = 4;
+    /** Several inputs were given and at least one failed; the others completed (a summary lists which). */
+    public static final int SOME_FAILED = 5;
 
     private ExitCodes() {
     }

@@ -16,6 +16,7 @@ import dev.demucs.ffmpeg.ClipMode;
 import dev.demucs.ffmpeg.EncoderOptions;
 import dev.demucs.ffmpeg.FfmpegInput;
 import dev.demucs.ffmpeg.MediaInfo;
+import dev.demucs.ffmpeg.StemFileSink;
 import dev.demucs.job.ProgressSnapshot.TaskState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +93,9 @@ public final class SeparationJob {
      * @throws dev.demucs.core.DemucsException any other failure of the separation
      */
     public static JobResult run(JobSpec spec, Separator separator, JobListener listener, Cancellation cancellation) {
+        if (spec.layout() == JobSpec.Layout.DEMUCS) {
+            return runDemucsLayout(spec, separator, cancellation);
+        }
         Path out = spec.outputDir();
         try {
             Files.createDirectories(out);
@@ -137,11 +141,10 @@ public final class SeparationJob {
 
             // 2. inference: one streaming separation, stems split at the same boundaries
             progress.phase(TaskState.NO_WORK, TaskState.RUNNING, TaskState.NO_WORK);
-            EncoderOptions wavOptions = new EncoderOptions(EncoderOptions.DEFAULT_BITRATE_KBPS, spec.clipMode());
             EncoderOptions mp3Options = new EncoderOptions(spec.mp3BitrateKbps(), spec.clipMode());
             SegmentStemSink stems = new SegmentStemSink(staging.resolve(RESULTS), staging.resolve(INSTRUMENTAL),
-                    cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, wavOptions, mp3Options,
-                    progress::completedSegments);
+                    cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, spec.stemFormat(), spec.otherMethod(),
+                    separationInput, spec.stemEncoderOptions(), mp3Options, progress::completedSegments);
             try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
                 separator.separate(separationInput, sink, new ChunkReporter(progress, listener), cancellation);
             }
@@ -177,6 +180,61 @@ public final class SeparationJob {
                 throw new AudioIOException(io.getMessage(), io);
             }
             throw sneaky(t);
+        }
+    }
+
+    /**
+     * Upstream Demucs' layout: one file per stem at {@code outputDir/<filename pattern>}, nothing
+     * else (no segments, no {@code instrumental.mp3}, no {@code progress.txt}). Each file appears
+     * under its name only when whole; on failure the files of this run are removed. A remote
+     * input is decoded once into a spool beside the files and read from there.
+     */
+    private static JobResult runDemucsLayout(JobSpec spec, Separator separator, Cancellation cancellation) {
+        long started = System.nanoTime();
+        Path out = spec.outputDir();
+        checkInput(spec.input());
+        spec.checkStemsOf(separator.model().sources());
+        int sampleRate = separator.model().sampleRate();
+        FfmpegInput input = FfmpegInput.of(spec.input(), sampleRate, 2);
+        input.probe();
+        String track = spec.trackName();
+        String trackExt = JobLayout.trackExtension(spec.input());
+        String ext = spec.stemFormat().extension();
+        Path spoolFile = out.resolve(JobLayout.STAGING + "-" + track).resolve(JobLayout.SPOOL);
+        try {
+            Files.createDirectories(out);
+            AudioInput separationInput = input;
+            if (isUrl(spec.input())) {
+                Files.createDirectories(spoolFile.getParent());
+                SpooledInput.Writer spool = SpooledInput.create(spoolFile, sampleRate, 2, redact(spec.input()));
+                try (AudioSource source = input.open()) {
+                    float[][] block = new float[2][BLOCK_FRAMES];
+                    for (int n; (n = source.read(block, 0, BLOCK_FRAMES)) >= 0; ) {
+                        cancellation.throwIfCancelled();
+                        spool.append(block, 0, n);
+                    }
+                    separationInput = spool.finish();
+                } catch (Throwable t) {
+                    spool.close();
+                    throw t;
+                }
+            }
+            StemFileSink files = new StemFileSink(
+                    stem -> out.resolve(JobLayout.demucsFile(spec.filename(), track, trackExt, stem, ext)),
+                    spec.stemFormat(), spec.stemEncoderOptions());
+            try (AsyncStemSink sink = new AsyncStemSink(new StemChoiceSink(files, spec.twoStem(), spec.otherMethod(),
+                    separationInput), QUEUE_BLOCKS)) {
+                separator.separate(separationInput, sink, ProgressListener.NONE, cancellation);
+            }
+            return new JobResult(null, List.of(), files.files(), (System.nanoTime() - started) / 1e9);
+        } catch (IOException e) {
+            throw new AudioIOException("output folder " + out + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                JobLayout.deleteTree(spoolFile.getParent());
+            } catch (IOException ignored) {
+                // best effort: the spool is a temporary copy
+            }
         }
     }
 
