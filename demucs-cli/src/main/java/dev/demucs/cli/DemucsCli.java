@@ -100,7 +100,7 @@ public final class DemucsCli implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nOutput options:%n", order = 3)
     OutputOptions output = new OutputOptions();
 
-    @ArgGroup(validate = false, heading = "%nService and messages:%n", order = 4)
+    @ArgGroup(validate = false, heading = "%nMessages:%n", order = 4)
     RunOptions run = new RunOptions();
 
     @CommandLine.Mixin
