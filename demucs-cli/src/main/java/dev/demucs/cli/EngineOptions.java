@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The model and engine flags shared by the separation command and {@code serve}
- * (a picocli mixin): {@code --model --offline --device --threads --shifts --overlap --seed --batch}
+ * (a picocli mixin): {@code --model (-n, --name) --offline --device (-d) --threads --shifts --overlap --seed --batch}
  * and the CUDA provider's settings ({@code --cudnn-conv-algo --gpu-arena --gpu-mem-limit-mb --tf32}),
  * which matter only on a GPU. {@code --shifts --overlap --seed} are job fields: read as text and
  * checked by the job's rules ({@link JobFields#parse}, {@link JobSpec}), with the job's messages;
@@ -30,7 +30,7 @@ public final class EngineOptions {
     private static final Map<String, String> FLAG_OF_FIELD = Map.of(
             "intraOpThreads", "--threads", "maxBatch", "--batch", "gpuMemLimitBytes", "--gpu-mem-limit-mb");
 
-    @Option(names = "--model", paramLabel = "NAME|FILE",
+    @Option(names = {"--model", "-n", "--name"}, paramLabel = "NAME|FILE",
             description = "Model: a registry name, an .onnx file, a bag manifest .json or a .th checkpoint (default: "
                     + ModelResolver.DEFAULT_MODEL + ").")
     String model;
@@ -38,7 +38,7 @@ public final class EngineOptions {
     @Option(names = "--offline", description = "Never download: use only models already in the cache or given as files.")
     boolean offline;
 
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
+    @Option(names = {"--device", "-d"}, paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
             description = "Where to run the model (default: ${DEFAULT-VALUE}: CUDA when it loads, else the CPU).")
     String device;
 

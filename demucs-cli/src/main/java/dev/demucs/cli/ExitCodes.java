@@ -13,6 +13,7 @@ import picocli.CommandLine;
  * 5  remote: credentials refused (server token, RUNPOD_API_KEY)
  * 6  remote: the job failed or was cancelled on the server
  * 7  remote: server or cloud unavailable through the retries, no GPU capacity, pod died or not ready in time
+ * 8  several inputs given and some failed (the summary lists which; the others completed)
  * 1  anything else (inference failure, cancelled, internal error)
  * </pre>
  */
@@ -33,6 +34,8 @@ public final class ExitCodes {
     public static final int REMOTE_JOB = 6;
     /** Remote: unavailable through the retries, no GPU capacity, a pod that died or was not ready in time. */
     public static final int UNAVAILABLE = 7;
+    /** Several inputs were given and at least one failed; the others completed (a summary lists which). */
+    public static final int SOME_FAILED = 8;
 
     private ExitCodes() {
     }

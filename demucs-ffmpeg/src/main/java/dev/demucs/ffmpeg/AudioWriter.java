@@ -124,7 +124,7 @@ public final class AudioWriter implements AutoCloseable {
     }
 
     private void start() {
-        live = FfmpegEncoder.open(temporary, name, format, sampleRate, channels, options.bitrateKbps());
+        live = FfmpegEncoder.open(temporary, name, format, sampleRate, channels, options.bitrateKbps(), options.mp3Quality());
         if (options.clipMode() == ClipMode.RESCALE) {
             try {
                 spool = FileChannel.open(spoolPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -270,7 +270,7 @@ public final class AudioWriter implements AutoCloseable {
     private void encodeSpool() throws IOException {
         flushSpool();
         float scale = (float) (1.0 / Math.max(1.01 * peak, 1.0));
-        live = FfmpegEncoder.open(temporary, name, format, sampleRate, channels, options.bitrateKbps());
+        live = FfmpegEncoder.open(temporary, name, format, sampleRate, channels, options.bitrateKbps(), options.mp3Quality());
         spool.position(0);
         ByteBuffer buffer = spoolBuffer;
         buffer.clear();

@@ -101,13 +101,14 @@ final class FfmpegEncoder implements AutoCloseable {
      * Opens an encoder writing to {@code file}.
      *
      * @param displayName the name errors mention (the final target, not the temporary file)
+     * @param mp3Quality  LAME's algorithm quality (MP3 only; {@link EncoderOptions#mp3Quality()})
      */
     static FfmpegEncoder open(Path file, String displayName, AudioFormat format, int sampleRate, int channels,
-                              int bitrateKbps) {
+                              int bitrateKbps, int mp3Quality) {
         Native.init();
         FfmpegEncoder e = new FfmpegEncoder(displayName, format, channels);
         try {
-            e.start(file, sampleRate, bitrateKbps);
+            e.start(file, sampleRate, bitrateKbps, mp3Quality);
             return e;
         } catch (RuntimeException ex) {
             e.close();
@@ -115,7 +116,7 @@ final class FfmpegEncoder implements AutoCloseable {
         }
     }
 
-    private void start(Path file, int sampleRate, int bitrateKbps) {
+    private void start(Path file, int sampleRate, int bitrateKbps, int mp3Quality) {
         String muxer;
         int codecId;
         int sampleFormat;
@@ -178,6 +179,9 @@ final class FfmpegEncoder implements AutoCloseable {
         codec.time_base(new AVRational().num(1).den(sampleRate));
         if (audioFormat == AudioFormat.MP3 || audioFormat == AudioFormat.M4A) {
             codec.bit_rate(bitrateKbps * 1000L);
+        }
+        if (audioFormat == AudioFormat.MP3) {
+            codec.compression_level(mp3Quality); // libmp3lame: lame_set_quality, as upstream's lameenc preset
         }
         if (audioFormat == AudioFormat.WAV_PCM24) {
             codec.bits_per_raw_sample(24);

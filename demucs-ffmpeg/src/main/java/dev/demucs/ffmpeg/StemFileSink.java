@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Writes each stem to {@code dir/<prefix><stem>.<ext>} with an {@link AudioWriter} per stem,
@@ -27,8 +28,7 @@ import java.util.Objects;
  */
 public final class StemFileSink implements StemSink {
 
-    private final Path dir;
-    private final String prefix;
+    private final Function<String, Path> fileOfStem;
     private final AudioFormat format;
     private final EncoderOptions options;
     private final List<AudioWriter> writers = new ArrayList<>();
@@ -44,8 +44,20 @@ public final class StemFileSink implements StemSink {
      * @param options encoder settings
      */
     public StemFileSink(Path dir, String prefix, AudioFormat format, EncoderOptions options) {
-        this.dir = Objects.requireNonNull(dir, "dir");
-        this.prefix = prefix == null ? "" : prefix;
+        this(stem -> dir.resolve((prefix == null ? "" : prefix) + stem + "." + format.extension()), format, options);
+        Objects.requireNonNull(dir, "dir");
+    }
+
+    /**
+     * Writes each stem to the file {@code fileOfStem} names (its folders created when missing),
+     * e.g. upstream Demucs' {@code --filename} patterns.
+     *
+     * @param fileOfStem stem name → its file; distinct stems must get distinct files
+     * @param format     output format
+     * @param options    encoder settings
+     */
+    public StemFileSink(Function<String, Path> fileOfStem, AudioFormat format, EncoderOptions options) {
+        this.fileOfStem = Objects.requireNonNull(fileOfStem, "fileOfStem");
         this.format = Objects.requireNonNull(format, "format");
         this.options = Objects.requireNonNull(options, "options");
     }
@@ -64,13 +76,14 @@ public final class StemFileSink implements StemSink {
             throw new IllegalStateException("begin called twice");
         }
         begun = true;
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new AudioIOException(dir + ": cannot create the output directory: " + e.getMessage(), e);
-        }
         for (String stem : stems) {
-            Path target = dir.resolve(prefix + stem + "." + format.extension());
+            Path target = fileOfStem.apply(stem);
+            Path dir = target.toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new AudioIOException(dir + ": cannot create the output directory: " + e.getMessage(), e);
+            }
             files.add(target);
             writers.add(AudioWriter.open(target, format, sampleRate, channels, options));
         }

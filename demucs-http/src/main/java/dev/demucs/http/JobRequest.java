@@ -53,7 +53,7 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
     private static final String JOB_ID_FIELD = "job_id";
 
     static final Set<String> FIELDS = Stream.concat(Stream.of(INPUT_URL, JOB_ID_FIELD),
-            Arrays.stream(JobField.values()).map(JobField::key)).collect(Collectors.toUnmodifiableSet());
+            Arrays.stream(JobField.values()).filter(JobField::http).map(JobField::key)).collect(Collectors.toUnmodifiableSet());
 
     /** The request from the job's fields. */
     static JobRequest of(String jobId, JobFields f) {

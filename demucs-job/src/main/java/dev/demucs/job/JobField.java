@@ -18,16 +18,37 @@ public enum JobField {
     CLIP_MODE("clip_mode", "--clip-mode", "a string"),
     SHIFTS("shifts", "--shifts", "a number"),
     OVERLAP("overlap", "--overlap", "a number"),
-    SEED("seed", "--seed", "a number");
+    SEED("seed", "--seed", "a number"),
+    STEM_FORMAT("stem_format", "--stem-format", "a string", false),
+    MP3_PRESET("mp3_preset", "--mp3-preset", "a number", false),
+    OTHER_METHOD("other_method", "--other-method", "a string", false),
+    SEGMENT("segment", "--segment", "a number", false),
+    LAYOUT("layout", "--layout", "a string", false),
+    FILENAME("filename", "--filename", "a string", false);
 
     private final String key;
     private final String flag;
     private final String kind;
+    private final boolean http;
 
     JobField(String key, String flag, String kind) {
+        this(key, flag, kind, true);
+    }
+
+    JobField(String key, String flag, String kind, boolean http) {
         this.key = key;
         this.flag = flag;
         this.kind = kind;
+        this.http = http;
+    }
+
+    /**
+     * Whether the HTTP service takes this field today. The others (stem format, MP3 preset,
+     * other method, segment, layout, filename) are command-line options for now; their rules are
+     * already the job's ({@link JobSpec}), so the service can take them by mapping them.
+     */
+    public boolean http() {
+        return http;
     }
 
     /** The JSON, form and query field name (snake_case). */

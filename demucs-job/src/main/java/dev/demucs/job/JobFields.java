@@ -22,17 +22,32 @@ import java.util.Map;
  * @param shifts            random shifts averaged (separator option)
  * @param overlap           chunk overlap (separator option)
  * @param seed              seed of the random shifts (separator option)
+ * @param stemFormat        format of the stem files: wav, int24, float32, flac or mp3
+ * @param mp3Preset         LAME quality preset of MP3 stems, 2 (best) … 7 (fastest)
+ * @param otherMethod       the two-stem complement: add, minus or none
+ * @param segmentSeconds    model segment in seconds, shorter than the model's (separator option)
+ * @param layout            output layout: template or demucs
+ * @param filename          file name pattern of the demucs layout
  */
 public record JobFields(String input, String intervalCut, Boolean allStems, Double segmentMaxSeconds, String twoStems,
-                        Integer mp3Bitrate, ClipMode clipMode, Integer shifts, Double overlap, Long seed) {
+                        Integer mp3Bitrate, ClipMode clipMode, Integer shifts, Double overlap, Long seed,
+                        String stemFormat, Integer mp3Preset, String otherMethod, Double segmentSeconds, String layout,
+                        String filename) {
 
     /** No field given. */
     public static final JobFields NONE = new JobFields(null, null, null, null, null, null, null, null, null, null);
 
+    /** The template's fields; the later ones not given. */
+    public JobFields(String input, String intervalCut, Boolean allStems, Double segmentMaxSeconds, String twoStems,
+                     Integer mp3Bitrate, ClipMode clipMode, Integer shifts, Double overlap, Long seed) {
+        this(input, intervalCut, allStems, segmentMaxSeconds, twoStems, mp3Bitrate, clipMode, shifts, overlap, seed,
+                null, null, null, null, null, null);
+    }
+
     /** These fields with another input. */
     public JobFields withInput(String input) {
         return new JobFields(input, intervalCut, allStems, segmentMaxSeconds, twoStems, mp3Bitrate, clipMode, shifts,
-                overlap, seed);
+                overlap, seed, stemFormat, mp3Preset, otherMethod, segmentSeconds, layout, filename);
     }
 
     /**
@@ -53,7 +68,13 @@ public record JobFields(String input, String intervalCut, Boolean allStems, Doub
                 clipMode(text.get(JobField.CLIP_MODE)),
                 wholeInt(JobField.SHIFTS, text.get(JobField.SHIFTS)),
                 number(JobField.OVERLAP, text.get(JobField.OVERLAP)),
-                whole(JobField.SEED, text.get(JobField.SEED)));
+                whole(JobField.SEED, text.get(JobField.SEED)),
+                text.get(JobField.STEM_FORMAT),
+                wholeInt(JobField.MP3_PRESET, text.get(JobField.MP3_PRESET)),
+                text.get(JobField.OTHER_METHOD),
+                number(JobField.SEGMENT, text.get(JobField.SEGMENT)),
+                text.get(JobField.LAYOUT),
+                text.get(JobField.FILENAME));
     }
 
     private static Boolean bool(JobField field, String text) {

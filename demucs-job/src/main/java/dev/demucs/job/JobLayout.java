@@ -19,7 +19,10 @@ import java.util.stream.Stream;
  * OUT/demucs_results/segment_000_vocals.wav ...     {@link #RESULTS}, {@link #stemFile(int, String)}
  * OUT/.demucs-partial/                              {@link #STAGING}: a run in progress
  * </pre>
- * and the one routine that clears an earlier run's outputs ({@link #removePreviousOutputs}).
+ * (stem files in another format than 16-bit WAV end in that format's extension), the one routine
+ * that clears an earlier run's outputs ({@link #removePreviousOutputs}), and upstream Demucs'
+ * layout: {@code OUT/<filename pattern>}, pattern default {@value #DEMUCS_FILENAME}
+ * ({@link #demucsFile}, {@link #checkFilename}).
  */
 public final class JobLayout {
 
@@ -43,8 +46,16 @@ public final class JobLayout {
      */
     public static final Pattern STEM_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
 
+    /** Upstream Demucs' default {@code --filename} pattern. */
+    public static final String DEMUCS_FILENAME = "{track}/{stem}.{ext}";
+    /** The placeholders of a {@code --filename} pattern. */
+    public static final List<String> PLACEHOLDERS = List.of("{track}", "{trackext}", "{stem}", "{ext}");
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{[^}]*}");
+    private static final Pattern UNSAFE_TRACK = Pattern.compile("[\\p{Cntrl}/\\\\:*?\"<>|]");
+
     private static final Pattern OUR_SEGMENT = Pattern.compile("segment_\\d{3,}\\.m4a");
-    private static final Pattern OUR_STEM = Pattern.compile("segment_\\d{3,}_[^/]+\\.wav");
+    private static final Pattern OUR_STEM = Pattern.compile("segment_\\d{3,}_[^/]+\\.(wav|flac|mp3)");
 
     private JobLayout() {
     }
@@ -61,7 +72,94 @@ public final class JobLayout {
 
     /** {@code segment_NNN_<stem>.wav}, inside {@link #RESULTS}. */
     public static String stemFile(int index, String stem) {
-        return segmentName(index) + "_" + stem + ".wav";
+        return stemFile(index, stem, "wav");
+    }
+
+    /** {@code segment_NNN_<stem>.<extension>}, inside {@link #RESULTS}. */
+    public static String stemFile(int index, String stem, String extension) {
+        return segmentName(index) + "_" + stem + "." + extension;
+    }
+
+    /**
+     * The track name of an input as upstream names its folder: the file name (of a URL: the last
+     * path segment) without its extension; characters that cannot be part of a file name become
+     * '_', and a name that would be empty, "." or ".." becomes "track".
+     */
+    public static String trackName(String input) {
+        String base = baseName(input);
+        int dot = base.lastIndexOf('.');
+        String name = UNSAFE_TRACK.matcher(dot > 0 ? base.substring(0, dot) : base).replaceAll("_").trim();
+        if (name.length() > 128) {
+            name = name.substring(0, 128);
+        }
+        return name.isEmpty() || name.equals(".") || name.equals("..") ? "track" : name;
+    }
+
+    /** The extension of an input's file name without the dot ("" when none), as upstream's {@code {trackext}}. */
+    public static String trackExtension(String input) {
+        String base = baseName(input);
+        int dot = base.lastIndexOf('.');
+        String ext = dot > 0 ? base.substring(dot + 1) : "";
+        return ext.matches("[A-Za-z0-9]{1,16}") ? ext : "";
+    }
+
+    private static String baseName(String input) {
+        String s = input.trim();
+        int q = s.indexOf('?');
+        if (SeparationJob.isUrl(s) && q >= 0) {
+            s = s.substring(0, q);
+        }
+        s = s.replace('\\', '/');
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s.substring(s.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * The relative path of a stem file in upstream's layout: the pattern with its placeholders
+     * replaced. The pattern must have passed {@link #checkFilename}; the names are safe
+     * ({@link #trackName}, {@link #STEM_NAME}).
+     */
+    public static String demucsFile(String pattern, String track, String trackExt, String stem, String ext) {
+        return pattern.replace("{track}", track).replace("{trackext}", trackExt).replace("{stem}", stem)
+                .replace("{ext}", ext);
+    }
+
+    /**
+     * Checks a {@code --filename} pattern: only the placeholders {@link #PLACEHOLDERS}, holding
+     * {@code {stem}} (else the stems would overwrite each other), relative, '/'-separated, no
+     * empty, "." or ".." part: a file written with it stays inside the output folder.
+     *
+     * @throws JobInputException naming the field and what is wrong
+     */
+    public static void checkFilename(String pattern) {
+        String why = null;
+        if (pattern == null || pattern.isBlank()) {
+            why = "a file name pattern such as " + DEMUCS_FILENAME;
+        } else if (pattern.length() > 255 || pattern.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            why = "at most 255 printable characters";
+        } else if (!pattern.contains("{stem}")) {
+            why = "a pattern holding {stem} (else every stem gets the same name)";
+        } else if (pattern.startsWith("/") || pattern.contains("\\") || pattern.matches("^[A-Za-z]:.*")) {
+            why = "a relative path inside the output folder ('/' separated)";
+        } else {
+            var m = PLACEHOLDER.matcher(pattern);
+            while (m.find() && why == null) {
+                if (!PLACEHOLDERS.contains(m.group())) {
+                    why = "a pattern of " + String.join(", ", PLACEHOLDERS) + " (unknown " + m.group() + ")";
+                }
+            }
+            for (String part : pattern.split("/", -1)) {
+                if (why == null && (part.isEmpty() || part.equals(".") || part.equals(".."))) {
+                    why = "a path inside the output folder (no empty, '.' or '..' part)";
+                }
+            }
+        }
+        if (why != null) {
+            String shown = pattern == null ? "nothing" : "'" + (pattern.length() > 80 ? pattern.substring(0, 80) + "…" : pattern) + "'";
+            throw new JobInputException(JobField.FILENAME.label() + " must be " + why + ", got " + shown);
+        }
     }
 
     /**

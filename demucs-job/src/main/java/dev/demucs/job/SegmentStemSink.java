@@ -1,6 +1,7 @@
 package dev.demucs.job;
 
 import dev.demucs.core.InferenceException;
+import dev.demucs.core.audio.AudioInput;
 import dev.demucs.core.audio.StemSink;
 import dev.demucs.ffmpeg.AudioFormat;
 import dev.demucs.ffmpeg.AudioWriter;
@@ -14,12 +15,13 @@ import java.util.function.IntConsumer;
  * Splits the stems of one continuous separation at the segment boundaries:
  * <pre>
  * dir/demucs_results/segment_NNN_&lt;twoStem&gt;.wav   the chosen stem
- * dir/demucs_results/segment_NNN_instrum.wav       its complement
+ * dir/demucs_results/segment_NNN_instrum.wav       its complement (not with other method none)
  * dir/demucs_results/segment_NNN_&lt;stem&gt;.wav      every other stem (allStems)
  * dir/instrumental.mp3                             mono mean of the complement, whole track
  * </pre>
- * The complement is the separator's {@code no_<stem>} output when it has one, else the sum of
- * every other stem (upstream's two-stem default). Each file appears under its final name only
+ * (stem files in the job's stem format and its extension). The complement is made by the job's
+ * other method ({@link Complement}); with {@code none} no {@code instrum} file is written and
+ * {@code instrumental.mp3} is made with {@code add}. Each file appears under its final name only
  * when whole ({@link AudioWriter#complete()}); {@link #close()} without {@link #complete()}
  * aborts the files still open. Not thread-safe: one producer (an AsyncStemSink in front).
  */
@@ -31,6 +33,9 @@ final class SegmentStemSink implements StemSink {
     private final long totalFrames;
     private final String twoStem;
     private final List<String> extraStems;
+    private final AudioFormat stemFormat;
+    private final boolean complementFiles;
+    private final Complement complementOf;
     private final EncoderOptions wavOptions;
     private final EncoderOptions mp3Options;
     private final IntConsumer onSegmentDone;
@@ -38,9 +43,6 @@ final class SegmentStemSink implements StemSink {
 
     private int sampleRate;
     private int channels;
-    private int twoIndex;
-    private int complementIndex;
-    private int[] sumIndexes;
     private String[] fileStems;
     private int[] fileIndexes; // stem index per file; -1 = the complement
 
@@ -48,22 +50,28 @@ final class SegmentStemSink implements StemSink {
     private AudioWriter[] writers;
     private int segment = -1;
     private long position;
-    private float[][] complement = new float[0][0];
     private float[][] mono = new float[1][0];
 
     /**
      * @param segmentStarts first frame of each segment; [0] = 0, strictly increasing, all &lt; totalFrames
      * @param extraStems    stems written besides the two-stem pair (allStems), may be empty
+     * @param stemFormat    format of the stem files
+     * @param otherMethod   how the complement is made
+     * @param mix           the separator's input (read again by other method minus)
+     * @param wavOptions    encoder settings of the stem files
      */
     SegmentStemSink(Path resultsDir, Path instrumentalFile, long[] segmentStarts, long totalFrames, String twoStem,
-                    List<String> extraStems, EncoderOptions wavOptions, EncoderOptions mp3Options,
-                    IntConsumer onSegmentDone) {
+                    List<String> extraStems, AudioFormat stemFormat, JobSpec.OtherMethod otherMethod, AudioInput mix,
+                    EncoderOptions wavOptions, EncoderOptions mp3Options, IntConsumer onSegmentDone) {
         this.resultsDir = resultsDir;
         this.instrumentalFile = instrumentalFile;
         this.segmentStarts = segmentStarts.clone();
         this.totalFrames = totalFrames;
         this.twoStem = twoStem;
         this.extraStems = List.copyOf(extraStems);
+        this.stemFormat = stemFormat;
+        this.complementFiles = otherMethod != JobSpec.OtherMethod.NONE;
+        this.complementOf = new Complement(complementFiles ? otherMethod : JobSpec.OtherMethod.ADD, twoStem, mix);
         this.wavOptions = wavOptions;
         this.mp3Options = mp3Options;
         this.onSegmentDone = onSegmentDone;
@@ -78,26 +86,19 @@ final class SegmentStemSink implements StemSink {
     public void begin(List<String> stems, int sampleRate, int channels) {
         this.sampleRate = sampleRate;
         this.channels = channels;
-        twoIndex = stems.indexOf(twoStem);
+        int twoIndex = stems.indexOf(twoStem);
         if (twoIndex < 0) {
             throw new IllegalStateException("the separator does not produce '" + twoStem + "': " + stems);
         }
-        complementIndex = stems.indexOf("no_" + twoStem);
-        if (complementIndex < 0) {
-            List<Integer> others = new ArrayList<>();
-            for (int i = 0; i < stems.size(); i++) {
-                if (i != twoIndex && !stems.get(i).startsWith("no_")) {
-                    others.add(i);
-                }
-            }
-            sumIndexes = others.stream().mapToInt(Integer::intValue).toArray();
-        }
+        complementOf.begin(stems, channels);
         List<String> names = new ArrayList<>();
         List<Integer> indexes = new ArrayList<>();
         names.add(twoStem);
         indexes.add(twoIndex);
-        names.add(JobLayout.COMPLEMENT);
-        indexes.add(-1);
+        if (complementFiles) {
+            names.add(JobLayout.COMPLEMENT);
+            indexes.add(-1);
+        }
         for (String extra : extraStems) {
             int i = stems.indexOf(extra);
             if (i < 0) {
@@ -123,43 +124,21 @@ final class SegmentStemSink implements StemSink {
             }
             long end = segment + 1 < segmentStarts.length ? segmentStarts[segment + 1] : totalFrames;
             int n = (int) Math.min(frames - offset, end - position);
-            float[][] comp = complement(block, offset, n);
-            int compOffset = complementIndex >= 0 ? offset : 0;
+            float[][] comp = complementOf.of(block, offset, n);
             for (int f = 0; f < writers.length; f++) {
                 if (fileIndexes[f] < 0) {
-                    writers[f].write(comp, compOffset, n);
+                    writers[f].write(comp, 0, n);
                 } else {
                     writers[f].write(block[fileIndexes[f]], offset, n);
                 }
             }
-            writeMono(comp, compOffset, n);
+            writeMono(comp, 0, n);
             position += n;
             offset += n;
             if (position == end) {
                 completeSegment();
             }
         }
-    }
-
-    /** The complement of frames [offset, offset+n) of the block (the block itself when the separator made it). */
-    private float[][] complement(float[][][] block, int offset, int n) {
-        if (complementIndex >= 0) {
-            return block[complementIndex];
-        }
-        if (complement.length != channels || complement[0].length < n) {
-            complement = new float[channels][Math.max(n, 4096)];
-        }
-        for (int c = 0; c < channels; c++) {
-            float[] out = complement[c];
-            java.util.Arrays.fill(out, 0, n, 0f);
-            for (int s : sumIndexes) {
-                float[] in = block[s][c];
-                for (int i = 0; i < n; i++) {
-                    out[i] += in[offset + i];
-                }
-            }
-        }
-        return complement;
     }
 
     private void writeMono(float[][] comp, int offset, int n) {
@@ -182,15 +161,19 @@ final class SegmentStemSink implements StemSink {
         segment++;
         writers = new AudioWriter[fileStems.length];
         for (int f = 0; f < fileStems.length; f++) {
-            writers[f] = AudioWriter.open(resultsDir.resolve(JobLayout.stemFile(segment, fileStems[f])),
-                    AudioFormat.WAV_PCM16, sampleRate, channels, wavOptions);
+            writers[f] = AudioWriter.open(resultsDir.resolve(stemFile(segment, fileStems[f])), stemFormat, sampleRate,
+                    channels, wavOptions);
         }
+    }
+
+    private String stemFile(int index, String stem) {
+        return JobLayout.stemFile(index, stem, stemFormat.extension());
     }
 
     private void completeSegment() {
         for (int f = 0; f < writers.length; f++) {
             writers[f].complete();
-            stemFiles.add(resultsDir.resolve(JobLayout.stemFile(segment, fileStems[f])));
+            stemFiles.add(resultsDir.resolve(stemFile(segment, fileStems[f])));
         }
         writers = null;
         onSegmentDone.accept(segment + 1);
@@ -215,6 +198,7 @@ final class SegmentStemSink implements StemSink {
         if (mp3 != null) {
             closeQuietly(mp3);
         }
+        complementOf.close();
     }
 
     private static void closeQuietly(AudioWriter w) {

@@ -15,6 +15,7 @@ import dev.demucs.ffmpeg.ClipMode;
 import dev.demucs.ffmpeg.EncoderOptions;
 import dev.demucs.ffmpeg.FfmpegInput;
 import dev.demucs.ffmpeg.MediaInfo;
+import dev.demucs.ffmpeg.StemFileSink;
 import dev.demucs.job.ProgressSnapshot.TaskState;
 import dev.demucs.net.Fetcher;
 import java.io.IOException;
@@ -104,6 +105,9 @@ public final class SeparationJob {
      */
     public static JobResult run(JobSpec spec, JobInput given, Separator separator, JobListener listener,
                                 Cancellation cancellation) {
+        if (spec.layout() == JobSpec.Layout.DEMUCS) {
+            return runDemucsLayout(spec, given, separator, cancellation);
+        }
         Path out = spec.outputDir();
         try {
             Files.createDirectories(out);
@@ -138,11 +142,10 @@ public final class SeparationJob {
 
             // 2. inference: one streaming separation, stems split at the same boundaries
             progress.phase(TaskState.NO_WORK, TaskState.RUNNING, TaskState.NO_WORK);
-            EncoderOptions wavOptions = new EncoderOptions(EncoderOptions.DEFAULT_BITRATE_KBPS, spec.clipMode());
             EncoderOptions mp3Options = new EncoderOptions(spec.mp3BitrateKbps(), spec.clipMode());
             SegmentStemSink stems = new SegmentStemSink(staging.resolve(RESULTS), staging.resolve(INSTRUMENTAL),
-                    cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, wavOptions, mp3Options,
-                    progress::completedSegments);
+                    cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, spec.stemFormat(), spec.otherMethod(),
+                    input, spec.stemEncoderOptions(), mp3Options, progress::completedSegments);
             try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
                 separator.separate(input, sink, new ChunkReporter(progress, listener), cancellation);
             }
@@ -178,6 +181,46 @@ public final class SeparationJob {
                 throw new AudioIOException(io.getMessage(), io);
             }
             throw sneaky(t);
+        }
+    }
+
+    /**
+     * Upstream Demucs' layout: one file per stem at {@code outputDir/<filename pattern>}, nothing
+     * else (no segments, no {@code instrumental.mp3}, no {@code progress.txt}). Each file appears
+     * under its name only when whole; on failure the files of this run are removed. A remote input
+     * is downloaded (through the fetcher) beside the files and read from there.
+     */
+    private static JobResult runDemucsLayout(JobSpec spec, JobInput given, Separator separator, Cancellation cancellation) {
+        long started = System.nanoTime();
+        Path out = spec.outputDir();
+        checkInput(spec.input());
+        spec.checkStemsOf(separator.model().sources());
+        int sampleRate = separator.model().sampleRate();
+        String track = spec.trackName();
+        String trackExt = JobLayout.trackExtension(spec.input());
+        String ext = spec.stemFormat().extension();
+        Path staging = out.resolve(JobLayout.STAGING + "-" + track);
+        try {
+            Files.createDirectories(out);
+            JobInput local = given != null ? given : JobInput.prepare(spec.input(), staging, cancellation);
+            FfmpegInput input = FfmpegInput.of(local.file().toString(), sampleRate, 2);
+            local.naming(input::probe);
+            StemFileSink files = new StemFileSink(
+                    stem -> out.resolve(JobLayout.demucsFile(spec.filename(), track, trackExt, stem, ext)),
+                    spec.stemFormat(), spec.stemEncoderOptions());
+            try (AsyncStemSink sink = new AsyncStemSink(new StemChoiceSink(files, spec.twoStem(), spec.otherMethod(),
+                    input), QUEUE_BLOCKS)) {
+                separator.separate(input, sink, ProgressListener.NONE, cancellation);
+            }
+            return new JobResult(null, List.of(), files.files(), (System.nanoTime() - started) / 1e9);
+        } catch (IOException e) {
+            throw new AudioIOException("output folder " + out + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                JobLayout.deleteTree(staging);
+            } catch (IOException ignored) {
+                // best effort: the download is a temporary copy
+            }
         }
     }
 

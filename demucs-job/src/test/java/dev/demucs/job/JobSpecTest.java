@@ -153,4 +153,51 @@ class JobSpecTest {
         assertTrue(Files.exists(out.resolve(JobLayout.RESULTS).resolve("notes.txt")), "a file the layout does not write stays");
         assertTrue(Files.exists(out.resolve("job.json")));
     }
+
+    @Test
+    void upstreamFieldsAndTheirRules() {
+        JobSpec spec = fromText(JobLimits.NONE, JobField.STEM_FORMAT, "Float32", JobField.MP3_PRESET, "5",
+                JobField.OTHER_METHOD, "minus", JobField.SEGMENT, "4.5", JobField.LAYOUT, "demucs",
+                JobField.FILENAME, "{track}/{trackext}-{stem}.{ext}");
+        assertEquals(dev.demucs.ffmpeg.AudioFormat.WAV_FLOAT32, spec.stemFormat());
+        assertEquals(5, spec.stemEncoderOptions().mp3Quality());
+        assertEquals(JobSpec.OtherMethod.MINUS, spec.otherMethod());
+        assertEquals(JobSpec.Layout.DEMUCS, spec.layout());
+        assertNull(spec.twoStem(), "demucs layout without two_stems: every stem");
+        assertTrue(spec.hasSeparatorOptions());
+        assertEquals(4.5, spec.separationOptions(SeparationOptions.defaults()).segmentSeconds().getAsDouble());
+        assertEquals("in", spec.trackName());
+        assertEquals("in/wav-vocals.flac", JobLayout.demucsFile(spec.filename(), "in", "wav", "vocals", "flac"));
+        // the template's defaults stay
+        JobSpec template = JobSpec.defaults("in.wav", OUT);
+        assertEquals(dev.demucs.ffmpeg.AudioFormat.WAV_PCM16, template.stemFormat());
+        assertEquals(JobSpec.OtherMethod.ADD, template.otherMethod());
+        assertEquals(JobSpec.Layout.TEMPLATE, template.layout());
+        assertEquals("segment_000_vocals.wav", JobLayout.stemFile(0, "vocals"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "STEM_FORMAT  | m4a                | stem_format (--stem-format) must be one of wav, int24, float32, flac, mp3, got 'm4a'",
+        "MP3_PRESET   | 8                  | mp3_preset (--mp3-preset) must be a whole number in 2 … 7, got 8",
+        "OTHER_METHOD | subtract           | other_method (--other-method) must be one of add, minus, none, got 'subtract'",
+        "LAYOUT       | flat               | layout (--layout) must be one of template, demucs, got 'flat'",
+        "SEGMENT      | -1                 | segment (--segment) must be a finite number > 0, got -1.0",
+        "FILENAME     | ../{stem}.{ext}    | filename (--filename) must be a path inside the output folder (no empty, '.' or '..' part), got '../{stem}.{ext}'",
+        "FILENAME     | /abs/{stem}        | filename (--filename) must be a relative path inside the output folder ('/' separated), got '/abs/{stem}'",
+        "FILENAME     | {track}.{ext}      | filename (--filename) must be a pattern holding {stem} (else every stem gets the same name), got '{track}.{ext}'",
+        "FILENAME     | {stem}/{model}     | filename (--filename) must be a pattern of {track}, {trackext}, {stem}, {ext} (unknown {model}), got '{stem}/{model}'",
+    })
+    void upstreamFieldsNameTheFieldWhenWrong(JobField field, String value, String message) {
+        assertEquals(message, assertThrows(JobInputException.class, () -> fromText(JobLimits.NONE, field, value)).getMessage());
+    }
+
+    @Test
+    void trackNamesCannotLeaveTheirFolder() {
+        assertEquals("song", JobLayout.trackName("music/song.mp3"));
+        assertEquals("a.b", JobLayout.trackName("https://example.com/x/a.b.flac?sig=secret/..%2F"));
+        assertEquals("track", JobLayout.trackName("dir/.."));
+        assertEquals("we_ird", JobLayout.trackName("we:ird.wav"));
+        assertEquals("mp3", JobLayout.trackExtension("x/song.mp3"));
+    }
 }

@@ -202,6 +202,52 @@ class SeparationJobTest {
         }
     }
 
+    /**
+     * Upstream's layout from an http input: decoded once into a spool that both the separation
+     * and the {@code minus} complement read; only the stems are written, the spool is removed.
+     */
+    @Test
+    void demucsLayoutFromUrlWithOtherMethodMinus(@TempDir Path out) throws Exception {
+        byte[] wav = Files.readAllBytes(inputWav);
+        java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/audio/song.wav", exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                gets.incrementAndGet();
+            }
+            exchange.sendResponseHeaders(200, wav.length);
+            try (var body = exchange.getResponseBody()) {
+                body.write(wav);
+            } catch (java.io.IOException ignored) {
+                // the client may stop reading once it has what it needs (probe)
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/audio/song.wav?token=secret";
+            JobSpec spec = JobSpec.builder(url, out).layout(JobSpec.Layout.DEMUCS).twoStem("vocals")
+                    .otherMethod(JobSpec.OtherMethod.MINUS).build();
+            JobResult result = SeparationJob.run(spec, separator, JobListener.NONE, new Cancellation());
+            assertEquals(List.of("song"), TestAudio.names(out), "only the track's folder, no spool left");
+            assertEquals(List.of("no_vocals.wav", "vocals.wav"), TestAudio.names(out.resolve("song")));
+            assertEquals(2, result.stemFiles().size());
+            float[][] vocals = TestAudio.readWav16(out.resolve("song/vocals.wav"));
+            float[][] rest = TestAudio.readWav16(out.resolve("song/no_vocals.wav"));
+            double worst = 0;
+            for (int c = 0; c < 2; c++) {
+                for (int f = 0; f < FRAMES; f++) {
+                    worst = Math.max(worst, Math.abs(vocals[c][f] - expected("vocals", c, f)));
+                    worst = Math.max(worst, Math.abs(rest[c][f] - (mix[c][f] - expected("vocals", c, f))));
+                }
+            }
+            assertTrue(worst <= TOLERANCE, "worst error " + worst);
+            assertTrue(gets.get() <= 2, "fetched for the probe and the spool only: " + gets.get());
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void cutPointPastTheEndIsRejectedBeforeAnyWork(@TempDir Path out) throws Exception {
         JobInputException e = assertThrows(JobInputException.class, () -> SeparationJob.run(

@@ -147,6 +147,34 @@ public final class ModelResolver {
     }
 
     /**
+     * Resolves a model name in a folder of models, as upstream Demucs' {@code --repo}: the name
+     * is looked up as {@code <name>.onnx}, then {@code <name>.json} (a bag manifest), then
+     * {@code <name>.th} (a checkpoint, converted and cached) in {@code repo}; the registry is not
+     * consulted. A spec that names a file ({@link #isFileSpec}) is resolved as in
+     * {@link #resolve}; {@code repo == null} is {@link #resolve}.
+     *
+     * @throws ModelNotFoundException when the folder does not exist or holds none of these files
+     */
+    public ResolvedModel resolveInRepo(Path repo, String spec, DownloadListener listener) {
+        String name = spec == null || spec.isBlank() ? DEFAULT_MODEL : spec.trim();
+        if (repo == null || isFileSpec(name)) {
+            return resolve(name, listener);
+        }
+        if (!Files.isDirectory(repo)) {
+            throw new ModelNotFoundException("model repository " + repo + " is not a folder");
+        }
+        for (String ext : List.of(".onnx", ".json", ".th")) {
+            Path p = repo.resolve(name + ext);
+            if (Files.isRegularFile(p)) {
+                ResolvedModel r = resolve(p.toString(), listener);
+                return new ResolvedModel(name, r.bag(), r.description());
+            }
+        }
+        throw new ModelNotFoundException("no model \"" + name + "\" in repository " + repo + ": none of " + name + ".onnx, "
+                + name + ".json, " + name + ".th");
+    }
+
+    /**
      * Whether {@code spec} names a file rather than a registry entry: it ends in {@code .onnx},
      * {@code .json} or {@code .th}, or holds a path separator.
      */
