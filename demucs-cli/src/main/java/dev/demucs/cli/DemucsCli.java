@@ -283,75 +283,92 @@ public final class DemucsCli implements Callable<Integer> {
         }
         ConsoleProgress progress = new ConsoleProgress(err, terminal, run.quiet);
         Cancellation cancellation = new Cancellation();
-        Map<JobSpec, String> failures = new LinkedHashMap<>();
-        if (jobsToRun.size() == 1) {
-            SeparationJob.preflight(first); // input exists and is audio, cut points inside it: before any download
-        } else {
-            for (JobSpec job : jobsToRun) {
-                try {
-                    SeparationJob.preflight(job);
-                } catch (DemucsException e) {
-                    failures.put(job, DemucsException.oneLine(e));
-                }
-            }
-        }
-
-        ResolvedModel resolved = resolveModel(progress);
-        if (run.verbose) {
-            progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
-                    + ", " + options + (workers > 1 ? ", " + workers + " jobs" : ""));
-            if (options.device().kind() == Device.Kind.AUTO) {
-                Device.cudaMissingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
-            }
-        }
-
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            if (finished.getCount() > 0) {
-                err.println();
-                err.println(spec.root().name() + ": interrupted, stopping (progress.txt will say error)");
-                err.flush();
-                cancellation.cancel();
-                try {
-                    finished.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "demucs-separate-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // One input that is a URL is downloaded (through the fetcher) before anything else: FFmpeg
+        // decodes the local copy, and a bad input is found before any model download.
+        Path downloads = jobsToRun.size() == 1 && SeparationJob.isUrl(first.input())
+                ? Files.createTempDirectory("demucs-input-") : null;
+        JobInput single = null;
         try {
             if (jobsToRun.size() == 1) {
-                JobResult result;
-                try (Separator separator = Separator.open(resolved.bag(), options)) {
-                    result = SeparationJob.run(first, separator, progress, cancellation);
-                }
-                progress.info(done(result));
+                single = JobInput.prepare(first.input(), downloads == null ? first.outputDir() : downloads, cancellation);
+            }
+            Map<JobSpec, String> failures = new LinkedHashMap<>();
+            if (jobsToRun.size() == 1) {
+                SeparationJob.preflight(first, single); // input is audio, cut points inside it: before any model download
             } else {
-                runAll(jobsToRun, failures, resolved, options, workers, progress, cancellation);
+                for (JobSpec job : jobsToRun) {
+                    try {
+                        SeparationJob.preflight(job);
+                    } catch (DemucsException e) {
+                        failures.put(job, DemucsException.oneLine(e));
+                    }
+                }
             }
-        } catch (SeparationCancelledException e) {
-            throw new SeparationCancelledException("interrupted: " + e.getMessage(), e);
-        } finally {
-            progress.endBar();
-            finished.countDown();
+
+            ResolvedModel resolved = resolveModel(progress);
+            if (run.verbose) {
+                progress.info("model: " + resolved.name() + (resolved.description() == null ? "" : " (" + resolved.description() + ")")
+                        + ", " + options + (workers > 1 ? ", " + workers + " jobs" : ""));
+                if (options.device().kind() == Device.Kind.AUTO) {
+                    Device.cudaMissingFromBuild().ifPresent(why -> progress.info("device auto: the CPU, since " + why));
+                }
+            }
+
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                if (finished.getCount() > 0) {
+                    err.println();
+                    err.println(spec.root().name() + ": interrupted, stopping (progress.txt will say error)");
+                    err.flush();
+                    cancellation.cancel();
+                    try {
+                        finished.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, "demucs-separate-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for the latch just released
+                if (jobsToRun.size() == 1) {
+                    JobResult result;
+                    try (Separator separator = Separator.open(resolved.bag(), options)) {
+                        result = SeparationJob.run(first, single, separator, progress, cancellation);
+                    }
+                    progress.info(done(result));
+                } else {
+                    runAll(jobsToRun, failures, resolved, options, workers, progress, cancellation);
+                }
+            } catch (SeparationCancelledException e) {
+                throw new SeparationCancelledException("interrupted: " + e.getMessage(), e);
+            } finally {
+                progress.endBar();
+                finished.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it waits for the latch just released
+                }
+            }
+            out.flush();
+            if (jobsToRun.size() == 1) {
+                return ExitCodes.OK;
+            }
+            progress.info(String.format(Locale.ROOT, "%d of %d inputs separated%s", jobsToRun.size() - failures.size(),
+                    jobsToRun.size(), failures.isEmpty() ? "" : "; failed:"));
+            for (Map.Entry<JobSpec, String> f : failures.entrySet()) {
+                err.println("  " + f.getKey().input() + ": " + f.getValue());
+            }
+            err.flush();
+            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.SOME_FAILED;
+        } finally {
+            if (single != null) {
+                single.close();
+            }
+            if (downloads != null) {
+                Files.deleteIfExists(downloads);
             }
         }
-        out.flush();
-        if (jobsToRun.size() == 1) {
-            return ExitCodes.OK;
-        }
-        progress.info(String.format(Locale.ROOT, "%d of %d inputs separated%s", jobsToRun.size() - failures.size(),
-                jobsToRun.size(), failures.isEmpty() ? "" : "; failed:"));
-        for (Map.Entry<JobSpec, String> f : failures.entrySet()) {
-            err.println("  " + f.getKey().input() + ": " + f.getValue());
-        }
-        err.flush();
-        return failures.isEmpty() ? ExitCodes.OK : ExitCodes.SOME_FAILED;
     }
 
     /**
