@@ -142,9 +142,8 @@ public final class RemoteCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code remote jobs}: the server's jobs, newest first. */
-    @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List the server's jobs (JSON).")
-    static final class Jobs implements Callable<Integer> {
+    /** A subcommand that asks the server one thing and prints its JSON answer. */
+    abstract static class ServerQuery implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @CommandLine.ParentCommand
@@ -152,45 +151,44 @@ public final class RemoteCommand implements Callable<Integer> {
         @Mixin
         ServerOptions serverOptions = new ServerOptions();
 
+        abstract JsonNode ask(RemoteClient client);
+
         @Override
         public Integer call() {
-            return print(spec, serverOptions.client(spec, parent.serverOptions).jobs());
+            return print(spec, ask(serverOptions.client(spec, parent.serverOptions)));
+        }
+    }
+
+    /** A query about one job. */
+    abstract static class JobQuery extends ServerQuery {
+        @Parameters(paramLabel = "JOB_ID")
+        String id;
+    }
+
+    /** {@code remote jobs}: the server's jobs, newest first. */
+    @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List the server's jobs (JSON).")
+    static final class Jobs extends ServerQuery {
+        @Override
+        JsonNode ask(RemoteClient client) {
+            return client.jobs();
         }
     }
 
     /** {@code remote status ID}. */
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show one job (JSON).")
-    static final class Status implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @CommandLine.ParentCommand
-        RemoteCommand parent;
-        @Mixin
-        ServerOptions serverOptions = new ServerOptions();
-        @Parameters(paramLabel = "JOB_ID")
-        String id;
-
+    static final class Status extends JobQuery {
         @Override
-        public Integer call() {
-            return print(spec, serverOptions.client(spec, parent.serverOptions).job(id));
+        JsonNode ask(RemoteClient client) {
+            return client.job(id);
         }
     }
 
     /** {@code remote cancel ID}. */
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel (and delete) a job.")
-    static final class Cancel implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @CommandLine.ParentCommand
-        RemoteCommand parent;
-        @Mixin
-        ServerOptions serverOptions = new ServerOptions();
-        @Parameters(paramLabel = "JOB_ID")
-        String id;
-
+    static final class Cancel extends JobQuery {
         @Override
-        public Integer call() {
-            return print(spec, serverOptions.client(spec, parent.serverOptions).cancel(id));
+        JsonNode ask(RemoteClient client) {
+            return client.cancel(id);
         }
     }
 
