@@ -8,11 +8,9 @@ import dev.demucs.core.ModelNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -100,11 +98,7 @@ public record BagManifest(Path file, String name, String description, List<Strin
         Path tmp = base.resolve("." + file.getFileName() + ".tmp");
         try {
             JsonFiles.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            ModelCache.moveIntoPlace(tmp, file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model manifest " + file + ": " + e.getMessage(), e);
         } finally {

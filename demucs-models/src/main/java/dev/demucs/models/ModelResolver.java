@@ -5,10 +5,8 @@ import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.model.ModelBag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -430,8 +428,8 @@ public final class ModelResolver {
                     throw new InvalidModelException("converting " + displayName + " wrote no ONNX file");
                 }
                 Files.writeString(tmpSidecar, Downloader.sha256(tmp) + "\n");
-                move(tmpSidecar, out.resolveSibling(out.getFileName() + ".sha256"));
-                move(tmp, out);
+                ModelCache.moveIntoPlace(tmpSidecar, out.resolveSibling(out.getFileName() + ".sha256"));
+                ModelCache.moveIntoPlace(tmp, out);
                 return out;
             } finally {
                 Files.deleteIfExists(tmp);
@@ -440,14 +438,6 @@ public final class ModelResolver {
             }
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write the converted model to " + out.getParent(), ex);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
