@@ -36,8 +36,9 @@ import java.util.regex.Pattern;
  * {@code <dataDir>/trash/} so a crash never leaves a half-deleted job behind.
  *
  * <p>The records in memory are the truth the API shows: when writing a change fails (full or
- * read-only disk), the change still holds in memory, the write is retried by
- * {@link #retryUnsaved()}, and the caller gets the error. A {@code job.json} that cannot be read
+ * read-only disk), the change still holds in memory, the caller gets the error, and the write is
+ * retried as soon as another record's write succeeds (the disk is back) and by
+ * {@link #retryUnsaved()}. A {@code job.json} that cannot be read
  * at start-up is listed as a failed job ("record unreadable"), which can be deleted; its id is
  * then free again.
  */
@@ -150,6 +151,7 @@ class JobStore {
     synchronized void put(JobRecord record) {
         write(record);
         jobs.put(record.id(), record);
+        retryUnsaved();
     }
 
     /**
@@ -173,6 +175,7 @@ class JobStore {
             LOG.log(System.Logger.Level.WARNING, "job " + id + ": " + e.getMessage() + "; the state is kept in memory and written again later");
             throw e;
         }
+        retryUnsaved(); // this write went through, so the disk may take the ones that failed
         return Optional.of(next);
     }
 

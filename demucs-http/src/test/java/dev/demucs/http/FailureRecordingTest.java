@@ -59,7 +59,7 @@ class FailureRecordingTest {
             assertFalse(Files.exists(data.resolve("jobs").resolve(id).resolve("input")), "a failed job drops its input");
             assertFalse(Files.exists(data.resolve("jobs").resolve(id).resolve("instrumental.mp3")), "and its partial outputs");
 
-            // the disk recovers: the next job's end writes the failed record again
+            // the disk recovers: the next job's first record write also writes the failed record again
             failWrites.set(false);
             String next = c.submit(inputs.url("/files/in.wav"), null);
             c.awaitStatus(next, "completed");
