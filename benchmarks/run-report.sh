@@ -86,7 +86,7 @@ if [ "${SKIP_REALISTIC:-0}" != 1 ] && [ -s "$MODEL" ]; then
   fi
   if [ ! -s "$HTDEMUCS" ]; then
     say "## building the full-size htdemucs graph with demucs-import (released kwargs, random weights)"
-    java $JAVA_OPTS -cp "$JAR" dev.demucs.importer.RandomHtdemucs "$HTDEMUCS" 2>&1 | tee -a "$LOG" >&2
+    java $JAVA_OPTS -cp "$JAR" dev.demucs.benchmarks.FullSizeHtdemucs "$HTDEMUCS" 2>&1 | tee -a "$LOG" >&2
   fi
   say "## ORT Java, bare session.run per 7.8 s chunk of the imported full-size htdemucs ($THREADS threads)"
   java_run ort-chunk --model "$HTDEMUCS" --threads "$THREADS" --runs 3 | tee "$GEN/ort_htdemucs.txt" | tee -a "$LOG" >&2

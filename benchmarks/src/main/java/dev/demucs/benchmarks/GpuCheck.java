@@ -8,7 +8,6 @@ import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
-import dev.demucs.importer.RandomHtdemucs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -44,7 +43,7 @@ public final class GpuCheck {
         }
         if (!Files.isRegularFile(model)) {
             System.out.println("gpu-check: writing the full-size random htdemucs to " + model);
-            RandomHtdemucs.write(model, 1);
+            FullSizeHtdemucs.write(model, 1);
         }
         int rate = 44_100;
         AudioBuffer mix = AudioBuffer.of(rate, Signals.music((int) Math.round(seconds * rate), rate, 7));

@@ -4,8 +4,7 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.demucs.importer.graph.HTDemucsConfig;
-import dev.demucs.importer.torch.PyGlobal;
+import dev.demucs.testing.RandomHtdemucs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,9 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -36,12 +33,7 @@ class FullSizeConversionIT {
 
     @Test
     void releasedSizeConvertsWithinBoundedMemoryAndLoads() throws Exception {
-        Path ckpt = tmp.resolve("htdemucs_full_random.th");
-        Map<String, TorchWriter.Half> state = new LinkedHashMap<>();
-        RandomHtdemucs.randomState(1).forEach((k, t) -> state.put(k, new TorchWriter.Half(t.data(), t.shape())));
-        Map<String, Object> kwargs = new LinkedHashMap<>(HTDemucsConfig.released(RandomHtdemucs.SOURCES).all());
-        TorchWriter.write(ckpt, new PyGlobal("demucs.htdemucs", "HTDemucs"), kwargs, state);
-        state.clear();
+        Path ckpt = RandomHtdemucs.writeCheckpoint(tmp.resolve("htdemucs_full_random.th"), 1);
         Path onnx = tmp.resolve("htdemucs_full_random.onnx");
 
         // conversion in a child JVM with a 768 MB heap: proves the bound and measures time and peak RSS

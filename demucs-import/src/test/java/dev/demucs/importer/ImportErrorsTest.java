@@ -3,9 +3,11 @@ package dev.demucs.importer;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.demucs.core.InvalidModelException;
-import dev.demucs.importer.torch.PyGlobal;
+import dev.demucs.importer.torch.Fraction;
 import dev.demucs.importer.torch.Tensor;
 import dev.demucs.importer.torch.TorchCheckpoint;
+import dev.demucs.testing.TorchCheckpoints;
+import dev.demucs.testing.TorchCheckpoints.PyClass;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Rejections name the file and the reason; the written ONNX carries its metadata; nothing is left
  * behind on failure. Defective checkpoints are derived from a small upstream-written one
- * (other-sizes/d_no_transformer.th) and re-serialised with {@link TorchWriter}.
+ * (other-sizes/d_no_transformer.th) and re-serialised with demucs-testing's {@link TorchCheckpoints}.
  */
 class ImportErrorsTest {
 
@@ -37,7 +39,7 @@ class ImportErrorsTest {
     Path tmp;
 
     private Map<String, Object> kwargs;
-    private Map<String, TorchWriter.Half> state;
+    private Map<String, TorchCheckpoints.Half> state;
 
     @BeforeEach
     void loadBase() throws IOException {
@@ -47,23 +49,25 @@ class ImportErrorsTest {
         }
         Map<?, ?> pkg = (Map<?, ?>) TorchCheckpoint.load(base);
         kwargs = new LinkedHashMap<>();
-        ((Map<?, ?>) pkg.get("kwargs")).forEach((k, v) -> kwargs.put(String.valueOf(k), v));
+        // the upstream file's segment is a Fraction: re-pickled as fractions.Fraction("39/5")-style text
+        ((Map<?, ?>) pkg.get("kwargs")).forEach((k, v) -> kwargs.put(String.valueOf(k),
+                v instanceof Fraction ? new TorchCheckpoints.PyFraction(v.toString()) : v));
         state = new LinkedHashMap<>();
         ((Map<?, ?>) pkg.get("state")).forEach((k, v) -> state.put(String.valueOf(k),
-                new TorchWriter.Half(((Tensor) v).data(), ((Tensor) v).shape())));
+                new TorchCheckpoints.Half(((Tensor) v).data(), ((Tensor) v).shape())));
     }
 
-    private Path write(String name, PyGlobal klass, Consumer<Map<String, Object>> kw, Consumer<Map<String, TorchWriter.Half>> st) throws IOException {
+    private Path write(String name, PyClass klass, Consumer<Map<String, Object>> kw, Consumer<Map<String, TorchCheckpoints.Half>> st) throws IOException {
         Map<String, Object> k = new LinkedHashMap<>(kwargs);
         kw.accept(k);
-        Map<String, TorchWriter.Half> s = new LinkedHashMap<>(state);
+        Map<String, TorchCheckpoints.Half> s = new LinkedHashMap<>(state);
         st.accept(s);
         Path file = tmp.resolve(name + ".th");
-        TorchWriter.write(file, klass, k, s);
+        TorchCheckpoints.write(file, klass, k, s);
         return file;
     }
 
-    private static final PyGlobal HT = new PyGlobal("demucs.htdemucs", "HTDemucs");
+    private static final PyClass HT = TorchCheckpoints.HTDEMUCS;
 
     private void rejects(Path file, String... fragments) throws IOException {
         Path out = tmp.resolve("out").resolve(file.getFileName() + ".onnx");
@@ -90,8 +94,8 @@ class ImportErrorsTest {
 
     @Test
     void otherModelClassesAreRejected() throws IOException {
-        rejects(write("v2", new PyGlobal("demucs.demucs", "Demucs"), k -> { }, s -> { }), "Demucs v2", "unsupported model class");
-        rejects(write("v3", new PyGlobal("demucs.hdemucs", "HDemucs"), k -> { }, s -> { }), "HDemucs", "unsupported model class");
+        rejects(write("v2", new PyClass("demucs.demucs", "Demucs"), k -> { }, s -> { }), "Demucs v2", "unsupported model class");
+        rejects(write("v3", new PyClass("demucs.hdemucs", "HDemucs"), k -> { }, s -> { }), "HDemucs", "unsupported model class");
     }
 
     @Test
@@ -109,9 +113,9 @@ class ImportErrorsTest {
     @Test
     void missingUnusedAndMisshapenTensorsAreNamed() throws IOException {
         rejects(write("missing", HT, k -> { }, s -> s.remove("decoder.0.conv_tr.bias")), "missing", "decoder.0.conv_tr.bias");
-        rejects(write("extra", HT, k -> { }, s -> s.put("extra.weight", new TorchWriter.Half(new float[]{1, 2}, new long[]{2}))),
+        rejects(write("extra", HT, k -> { }, s -> s.put("extra.weight", new TorchCheckpoints.Half(new float[]{1, 2}, new long[]{2}))),
                 "not used", "extra.weight");
-        rejects(write("shape", HT, k -> { }, s -> s.put("encoder.0.conv.bias", new TorchWriter.Half(new float[3], new long[]{3}))),
+        rejects(write("shape", HT, k -> { }, s -> s.put("encoder.0.conv.bias", new TorchCheckpoints.Half(new float[3], new long[]{3}))),
                 "encoder.0.conv.bias", "has shape [3]");
         // a kwarg that changes the architecture makes the state dict inconsistent
         rejects(write("channels", HT, k -> k.put("channels", 8L), s -> { }), "encoder.0.conv.weight");

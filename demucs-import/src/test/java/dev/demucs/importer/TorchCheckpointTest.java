@@ -6,6 +6,7 @@ import dev.demucs.importer.torch.Fraction;
 import dev.demucs.importer.torch.PyGlobal;
 import dev.demucs.importer.torch.Tensor;
 import dev.demucs.importer.torch.TorchCheckpoint;
+import dev.demucs.testing.TorchCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +42,7 @@ class TorchCheckpointTest {
             float f = TorchCheckpoint.halfToFloat((short) h);
             if (!Float.isNaN(f)) {
                 // the value is representable in fp16, so rounding it back must give the same bits
-                assertEquals(h, TorchWriter.toHalf(f) & 0xffff, "bits " + Integer.toHexString(h));
+                assertEquals(h, TorchCheckpoints.toHalf(f) & 0xffff, "bits " + Integer.toHexString(h));
             }
         }
     }
@@ -111,10 +112,10 @@ class TorchCheckpointTest {
     @Test
     void tensorViewsHonourOffsetAndStrides() throws IOException {
         Path file = tmp.resolve("view.th");
-        Map<String, TorchWriter.Half> state = new LinkedHashMap<>();
+        Map<String, TorchCheckpoints.Half> state = new LinkedHashMap<>();
         float[] storage = {0, 1, 2, 3, 4, 5, 6, 7};
-        state.put("view", new TorchWriter.Half(storage, new long[]{2, 3}, 1, new long[]{1, 2}));
-        TorchWriter.write(file, new PyGlobal("demucs.htdemucs", "HTDemucs"), Map.of("sources", List.of("a")), state);
+        state.put("view", new TorchCheckpoints.Half(storage, new long[]{2, 3}, 1, new long[]{1, 2}));
+        TorchCheckpoints.write(file, TorchCheckpoints.HTDEMUCS, Map.of("sources", List.of("a")), state);
         Map<?, ?> pkg = (Map<?, ?>) TorchCheckpoint.load(file);
         Tensor t = (Tensor) ((Map<?, ?>) pkg.get("state")).get("view");
         assertArrayEquals(new long[]{2, 3}, t.shape());

@@ -135,23 +135,6 @@ public final class HTDemucsConfig {
         return new HTDemucsConfig(v, file);
     }
 
-    /**
-     * The constructor options of the released htdemucs / htdemucs_6s checkpoints (upstream's
-     * remote config): channels 48, depth 4, nfft 4096, dconv_mode 3, bottom_channels 512, five
-     * transformer layers of 8 heads, segment 39/5 s at 44.1 kHz.
-     */
-    public static HTDemucsConfig released(List<String> sources) {
-        Map<String, Object> k = new LinkedHashMap<>();
-        k.put("sources", new ArrayList<Object>(sources));
-        k.put("dconv_mode", 3L);
-        k.put("bottom_channels", 512L);
-        k.put("segment", Fraction.parse("39/5"));
-        k.put("multi_freqs", new ArrayList<>());
-        k.put("t_dropout", 0.02);
-        k.put("t_sparse_attn_window", 400L);
-        return of(null, k, "released htdemucs kwargs");
-    }
-
     /** The resolved value of an option (Java form of the Python value). */
     public Object raw(String name) {
         return values.get(name);

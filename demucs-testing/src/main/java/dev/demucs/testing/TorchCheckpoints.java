@@ -1,7 +1,4 @@
-package dev.demucs.importer;
-
-import dev.demucs.importer.torch.Fraction;
-import dev.demucs.importer.torch.PyGlobal;
+package dev.demucs.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,35 +16,58 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Test-side writer of Demucs packages in torch.save's zip layout (pickle protocol 2, fp16 storages
- * stored uncompressed under {@code <root>/data/<key>}), the way upstream's serialize_model + torch.save
- * write them. Lets tests build checkpoints of any size, or with deliberate defects, from Java.
+ * Writes Demucs model packages in torch.save's zip layout (pickle protocol 2, fp16 storages stored
+ * uncompressed under {@code <root>/data/<key>}), the way upstream's serialize_model + torch.save
+ * write them: {@code {klass, args: (), kwargs, state: OrderedDict, training_args: {}, metrics: {}}}.
+ * Lets tests and benchmarks build checkpoints of any size, or with deliberate defects, from Java,
+ * for the importer's public API ({@code CheckpointImporter.convert}) to read.
+ *
+ * <pre>{@code
+ * TorchCheckpoints.write(file, TorchCheckpoints.HTDEMUCS, Map.of("sources", List.of("a", "b")), state);
+ * }</pre>
  */
-final class TorchWriter {
+public final class TorchCheckpoints {
 
-    /** A tensor to write: fp16 values (as float, rounded on write) and its shape. */
-    record Half(float[] values, long[] shape, long offset, long[] stride) {
+    /** Upstream's {@code demucs.htdemucs.HTDemucs}, the class of every Demucs v4 checkpoint. */
+    public static final PyClass HTDEMUCS = new PyClass("demucs.htdemucs", "HTDemucs");
+
+    /**
+     * A tensor to write: fp16 values (as float, rounded to nearest-even on write), its shape, and
+     * for a view into a larger storage its offset and strides (null: contiguous).
+     */
+    public record Half(float[] values, long[] shape, long offset, long[] stride) {
         /** A contiguous tensor over its whole storage. */
-        Half(float[] values, long[] shape) {
+        public Half(float[] values, long[] shape) {
             this(values, shape, 0, null);
         }
+    }
+
+    /** A Python global (a class reference such as the package's {@code klass}). */
+    public record PyClass(String module, String name) {
+    }
+
+    /** A Python {@code fractions.Fraction}, pickled as {@code Fraction(text)}, e.g. "39/5". */
+    public record PyFraction(String text) {
     }
 
     private final ByteArrayOutputStream pkl = new ByteArrayOutputStream();
     private final List<float[]> storages = new ArrayList<>();
 
-    private TorchWriter() {
+    private TorchCheckpoints() {
     }
 
     /**
-     * Writes {klass, args: (), kwargs, state: OrderedDict, training_args: {}, metrics: {}}.
+     * Writes {klass, args: (), kwargs, state: OrderedDict, training_args: {}, metrics: {}} to
+     * {@code file} (its name without {@code .th} is the archive's root folder, as torch.save does).
      *
      * @param klass  the model class global
-     * @param kwargs constructor options (String, Long, Integer, Double, Boolean, null, List, Fraction)
+     * @param kwargs constructor options (String, Long, Integer, Double, Boolean, null, List, Map,
+     *               {@link PyFraction}, {@link PyClass})
      * @param state  name → tensor, in order
+     * @throws IllegalArgumentException for a kwarg of another type
      */
-    static void write(Path file, PyGlobal klass, Map<String, Object> kwargs, Map<String, Half> state) throws IOException {
-        TorchWriter w = new TorchWriter();
+    public static void write(Path file, PyClass klass, Map<String, Object> kwargs, Map<String, Half> state) throws IOException {
+        TorchCheckpoints w = new TorchCheckpoints();
         w.op(0x80);
         w.op(2);
         w.op('}');
@@ -59,7 +79,7 @@ final class TorchWriter {
         w.str("kwargs");
         w.value(kwargs);
         w.str("state");
-        w.global(new PyGlobal("collections", "OrderedDict"));
+        w.global(new PyClass("collections", "OrderedDict"));
         w.op(')');
         w.op('R');
         w.op('(');
@@ -89,9 +109,39 @@ final class TorchWriter {
         }
     }
 
-    /** float32 → IEEE binary16 with round-to-nearest-even. */
-    static short toHalf(float f) {
-        return RandomHtdemucs.toHalf(f);
+    /** float32 → IEEE binary16 bits, round-to-nearest-even (what torch's {@code .half()} does). */
+    public static short toHalf(float f) {
+        int b = Float.floatToRawIntBits(f);
+        int sign = (b >>> 16) & 0x8000;
+        int rawExp = (b >>> 23) & 0xff;
+        int mant = b & 0x7fffff;
+        if (rawExp == 0xff) {
+            return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+        }
+        int exp = rawExp - 127 + 15;
+        if (exp >= 31) {
+            return (short) (sign | 0x7c00);
+        }
+        if (exp <= 0) {
+            if (exp < -10) {
+                return (short) sign;
+            }
+            mant |= 0x800000;
+            int shift = 14 - exp;
+            int half = mant >> shift;
+            int rem = mant & ((1 << shift) - 1);
+            int mid = 1 << (shift - 1);
+            if (rem > mid || (rem == mid && (half & 1) != 0)) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        int half = (exp << 10) | (mant >> 13);
+        int rem = mant & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (half & 1) != 0)) {
+            half++;
+        }
+        return (short) (sign | half);
     }
 
     private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
@@ -108,12 +158,12 @@ final class TorchWriter {
     }
 
     private void tensor(Half t) {
-        global(new PyGlobal("torch._utils", "_rebuild_tensor_v2"));
+        global(new PyClass("torch._utils", "_rebuild_tensor_v2"));
         op('(');
         // persistent id ('storage', torch.HalfStorage, key, 'cpu', numel)
         op('(');
         str("storage");
-        global(new PyGlobal("torch", "HalfStorage"));
+        global(new PyClass("torch", "HalfStorage"));
         str(Integer.toString(storages.size()));
         str("cpu");
         integer(t.values().length);
@@ -138,7 +188,7 @@ final class TorchWriter {
         }
         op('t');
         op(0x89);
-        global(new PyGlobal("collections", "OrderedDict"));
+        global(new PyClass("collections", "OrderedDict"));
         op(')');
         op('R');
         op('t');
@@ -160,10 +210,10 @@ final class TorchWriter {
             }
         } else if (v instanceof String) {
             str((String) v);
-        } else if (v instanceof Fraction) {
-            global(new PyGlobal("fractions", "Fraction"));
+        } else if (v instanceof PyFraction) {
+            global(new PyClass("fractions", "Fraction"));
             op('(');
-            str(v.toString());
+            str(((PyFraction) v).text());
             op('t');
             op('R');
         } else if (v instanceof List) {
@@ -181,8 +231,8 @@ final class TorchWriter {
                 value(e.getValue());
             }
             op('u');
-        } else if (v instanceof PyGlobal) {
-            global((PyGlobal) v);
+        } else if (v instanceof PyClass) {
+            global((PyClass) v);
         } else {
             throw new IllegalArgumentException("cannot pickle " + v.getClass());
         }
@@ -203,7 +253,7 @@ final class TorchWriter {
         }
     }
 
-    private void global(PyGlobal g) {
+    private void global(PyClass g) {
         op('c');
         bytes((g.module() + "\n" + g.name() + "\n").getBytes(StandardCharsets.UTF_8));
     }

@@ -1,0 +1,57 @@
+package dev.demucs.benchmarks;
+
+import dev.demucs.importer.CheckpointImporter;
+import dev.demucs.importer.ImportReport;
+import dev.demucs.testing.RandomHtdemucs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The full-size htdemucs with random weights as ONNX, for the report's {@code ort-chunk} and
+ * whole-process runs and for {@link GpuCheck}: demucs-testing's {@link RandomHtdemucs} writes the
+ * checkpoint (released kwargs, upstream's state-dict layout, fp16), and the importer's public API
+ * converts it, exactly as it converts the official file. The checkpoint is a temporary file next to
+ * the output, deleted afterwards.
+ *
+ * <pre>
+ * java -cp benchmarks.jar dev.demucs.benchmarks.FullSizeHtdemucs OUT.onnx [SEED=1]
+ * </pre>
+ */
+public final class FullSizeHtdemucs {
+
+    private FullSizeHtdemucs() {
+    }
+
+    /** Writes the random full-size model for {@code seed} to {@code onnx}. */
+    public static ImportReport write(Path onnx, long seed) {
+        Path dir = onnx.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Path checkpoint = Files.createTempFile(dir, "htdemucs_random_", ".th");
+            try {
+                RandomHtdemucs.writeCheckpoint(checkpoint, seed);
+                return CheckpointImporter.convert(checkpoint, onnx);
+            } finally {
+                Files.deleteIfExists(checkpoint);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(onnx + ": cannot write the random htdemucs: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code FullSizeHtdemucs OUT.onnx [seed]}. */
+    public static void main(String[] args) {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: FullSizeHtdemucs OUT.onnx [SEED=1]");
+            System.exit(2);
+        }
+        long start = System.nanoTime();
+        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L);
+        System.out.printf(Locale.ROOT, "wrote %s: %d parameters, %.1f s (conversion %.1f s)%n",
+                r.onnx(), r.parameterCount(), (System.nanoTime() - start) / 1e9, r.seconds());
+    }
+}
