@@ -7,7 +7,8 @@
 #   benchmarks/gpu-check.sh [SECONDS=60] [GPU=0] [BATCH=4]
 #
 # Builds the GPU benchmarks jar (mvn -Pgpu, 642 MB ONNX Runtime download) unless BENCH_JAR names
-# one; the model goes to benchmarks/generated/htdemucs_random.onnx (built once, ~170 MB).
+# one; the model (dynamic batch, so BATCH chunks go into each call) goes to
+# benchmarks/generated/htdemucs_random_dynamic.onnx (built once, ~170 MB).
 # Exits 1 with one line when CUDA does not load (driver, CUDA 12 or cuDNN 9 missing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,5 +26,5 @@ else
     echo "gpu-check: no nvidia-smi on PATH (no driver visible); trying anyway" >&2
 fi
 mkdir -p benchmarks/generated
-exec java ${JAVA_OPTS:-} -cp "$jar" dev.demucs.benchmarks.GpuCheck benchmarks/generated/htdemucs_random.onnx \
+exec java ${JAVA_OPTS:-} -cp "$jar" dev.demucs.benchmarks.GpuCheck benchmarks/generated/htdemucs_random_dynamic.onnx \
     "${1:-60}" "${2:-0}" "${3:-4}"

@@ -14,7 +14,7 @@ import java.util.Locale;
  * The full-size htdemucs with random weights as ONNX, for the report's {@code ort-chunk} and
  * whole-process runs and for {@link GpuCheck}: demucs-testing's {@link RandomHtdemucs} writes the
  * checkpoint (released kwargs, upstream's state-dict layout, fp16), and the importer's public API
- * converts it, exactly as it converts the official file. The checkpoint is a temporary file next to
+ * converts it, exactly as it converts the official file (the command line: with a batch of 1). The checkpoint is a temporary file next to
  * the output, deleted afterwards.
  *
  * <pre>
@@ -26,15 +26,18 @@ public final class FullSizeHtdemucs {
     private FullSizeHtdemucs() {
     }
 
-    /** Writes the random full-size model for {@code seed} to {@code onnx}. */
-    public static ImportReport write(Path onnx, long seed) {
+    /**
+     * Writes the random full-size model for {@code seed} to {@code onnx}, with a batch of 1 or a
+     * dynamic batch dimension.
+     */
+    public static ImportReport write(Path onnx, long seed, boolean dynamicBatch) {
         Path dir = onnx.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
             Path checkpoint = Files.createTempFile(dir, "htdemucs_random_", ".th");
             try {
                 RandomHtdemucs.writeCheckpoint(checkpoint, seed);
-                return CheckpointImporter.convert(checkpoint, onnx);
+                return CheckpointImporter.convert(checkpoint, onnx, dynamicBatch);
             } finally {
                 Files.deleteIfExists(checkpoint);
             }
@@ -50,7 +53,7 @@ public final class FullSizeHtdemucs {
             System.exit(2);
         }
         long start = System.nanoTime();
-        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L);
+        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L, false);
         System.out.printf(Locale.ROOT, "wrote %s: %d parameters, %.1f s (conversion %.1f s)%n",
                 r.onnx(), r.parameterCount(), (System.nanoTime() - start) / 1e9, r.seconds());
     }

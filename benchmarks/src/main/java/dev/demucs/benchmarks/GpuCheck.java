@@ -16,7 +16,8 @@ import java.util.Locale;
  * The device check of {@code benchmarks/gpu-check.sh}: separates generated music with the
  * full-size random htdemucs on {@code cuda:N} and on the CPU (same options, no shifts), prints the
  * largest difference between their stems and the real-time factor of each (audio seconds per
- * second of separation, after one warm-up run per device; session load excluded).
+ * second of separation, after one warm-up run per device; session load excluded). A missing
+ * MODEL is written with a dynamic batch dimension, so BATCH chunks go into each model call.
  *
  * <pre>
  * java -cp benchmarks.jar dev.demucs.benchmarks.GpuCheck MODEL.onnx [SECONDS=60] [GPU=0] [BATCH=4]
@@ -42,8 +43,8 @@ public final class GpuCheck {
             fail(Device.cudaMissingFromBuild().get());
         }
         if (!Files.isRegularFile(model)) {
-            System.out.println("gpu-check: writing the full-size random htdemucs to " + model);
-            FullSizeHtdemucs.write(model, 1);
+            System.out.println("gpu-check: writing the full-size random htdemucs (dynamic batch) to " + model);
+            FullSizeHtdemucs.write(model, 1, true);
         }
         int rate = 44_100;
         AudioBuffer mix = AudioBuffer.of(rate, Signals.music((int) Math.round(seconds * rate), rate, 7));

@@ -79,7 +79,8 @@ public final class CheckpointImporter {
     }
 
     /**
-     * Converts {@code checkpoint} to {@code onnxOut} (parent directories are created).
+     * Converts {@code checkpoint} to {@code onnxOut} (parent directories are created) with a batch
+     * of 1: the engine runs one chunk per call.
      *
      * @throws ModelNotFoundException  when the checkpoint does not exist
      * @throws InvalidModelException   when it is not a supported Demucs checkpoint (the message names
@@ -87,6 +88,20 @@ public final class CheckpointImporter {
      * @throws UncheckedIOException    when the output cannot be written
      */
     public static ImportReport convert(Path checkpoint, Path onnxOut) {
+        return convert(checkpoint, onnxOut, false);
+    }
+
+    /**
+     * Converts {@code checkpoint} to {@code onnxOut}, with a dynamic batch dimension when
+     * {@code dynamicBatch}: inputs and outputs then have the symbolic first axis {@code batch}, and
+     * the engine runs up to {@code SeparationOptions.maxBatch} chunks per call (for GPUs). Each chunk of
+     * a batch gives what the fixed-batch model gives for it alone, to float32 rounding.
+     *
+     * @throws ModelNotFoundException  when the checkpoint does not exist
+     * @throws InvalidModelException   when it is not a supported Demucs checkpoint
+     * @throws UncheckedIOException    when the output cannot be written
+     */
+    public static ImportReport convert(Path checkpoint, Path onnxOut, boolean dynamicBatch) {
         long start = System.nanoTime();
         if (!Files.isRegularFile(checkpoint)) {
             throw new ModelNotFoundException(checkpoint + ": checkpoint file not found");
@@ -98,7 +113,7 @@ public final class CheckpointImporter {
             throw new InvalidModelException(checkpoint + ": cannot read checkpoint: " + e.getMessage(), e);
         }
         LoadedModel model = load(checkpoint);
-        OnnxGraph graph = HTDemucsGraph.build(model.config, model.state);
+        OnnxGraph graph = HTDemucsGraph.build(model.config, model.state, dynamicBatch);
 
         Map<String, String> meta = metadata(model.config, model.klass, sha, String.valueOf(checkpoint.getFileName()));
         try {

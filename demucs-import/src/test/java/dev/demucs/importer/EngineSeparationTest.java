@@ -5,6 +5,7 @@ import dev.demucs.core.Separator;
 import dev.demucs.core.Stems;
 import dev.demucs.core.audio.AudioBuffer;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -59,6 +60,39 @@ class EngineSeparationTest {
                     assertTrue(snr >= 75, name + " ch " + c + " SNR " + snr);
                     assertTrue(maxAbs <= 1e-4, name + " ch " + c + " max abs " + maxAbs);
                 }
+            }
+        }
+    }
+
+    /**
+     * Imported with a dynamic batch, the engine runs several chunks per call (maxBatch 2; the
+     * 13.37 s input is three chunks, so one call holds two) and gives the fixed-batch import's
+     * stems, to float32 rounding.
+     */
+    @Test
+    void dynamicBatchImportSeparatesAsTheFixedOne() throws Exception {
+        Path dir = Fixtures.checkpoints();
+        Path fixed = CheckpointImporter.convert(dir.resolve("htdemucs_tiny_a.th"), tmp.resolve("fixed.onnx")).onnx();
+        Path dynamic = CheckpointImporter.convert(dir.resolve("htdemucs_tiny_a.th"), tmp.resolve("dynamic.onnx"), true).onnx();
+        AudioBuffer mix = AudioBuffer.of(44100, Fixtures.readF32(dir.resolve("input_13_37s.f32"), 2));
+        SeparationOptions options = SeparationOptions.builder().shifts(0).maxBatch(2).build();
+        Stems one;
+        Stems batched;
+        try (Separator s = Separator.open(fixed, options)) {
+            assertEquals(1, s.model().maxBatch());
+            one = s.separate(mix);
+        }
+        try (Separator s = Separator.open(dynamic, options)) {
+            assertTrue(s.model().maxBatch() > 1, "dynamic batch: " + s.model());
+            batched = s.separate(mix);
+        }
+        for (String name : one.names()) {
+            float[][] a = one.get(name).data();
+            float[][] b = batched.get(name).data();
+            for (int c = 0; c < a.length; c++) {
+                double maxAbs = Fixtures.maxAbs(a[c], b[c]);
+                System.out.printf("engine batch 2 vs 1, %s ch %d: max abs %.2e%n", name, c, maxAbs);
+                assertTrue(maxAbs <= 1e-6, name + " ch " + c + " max abs " + maxAbs);
             }
         }
     }

@@ -36,7 +36,7 @@ class FullSizeTest {
         assertEquals(RandomHtdemucs.SOURCES, model.config.sources());
         assertEquals(343_980, model.config.segmentSamples());
         assertEquals(41_984_456L, model.state.parameterCount());
-        HTDemucsGraph.build(model.config, model.state);
+        HTDemucsGraph.build(model.config, model.state, false);
         assertEquals(List.of(), model.state.unused());
     }
 }

@@ -3,6 +3,7 @@ package dev.demucs.importer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,7 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -64,20 +65,91 @@ class OtherSizesTest {
 
         float[] mix = floats("mix.f32");
         float[] spec = floats(name + ".spec.f32");
-        float[] freqRef = floats(name + ".freq.f32");
-        float[] timeRef = floats(name + ".time.f32");
+        float[][] out = run(onnx, 1, mix, spec, sources, bins, frames);
+        check(name + " freq", floats(name + ".freq.f32"), out[0]);
+        check(name + " time", floats(name + ".time.f32"), out[1]);
+    }
+
+    /**
+     * Imported with a dynamic batch, a batch of two different chunks (upstream's input and that
+     * input reversed in time) gives for each chunk what the fixed-batch model gives for it alone:
+     * the first still matches upstream's forward, and nothing leaks between the chunks of a batch
+     * (a normalisation or a reshape across the batch would change both by far more than rounding).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "a_merge_groupnorm_legacy, 4, 128, 8",
+            "b_6s_bottom_postnorm_cape, 6, 128, 8",
+            "c_scaled_norewrite_depth4, 4, 512, 2",
+            "d_no_transformer, 4, 128, 8",
+    })
+    void dynamicBatchRunsEachChunkAsTheFixedModel(String name, int sources, int bins, int frames) throws Exception {
+        Path ckpt = copy(name + ".th");
+        Path fixed = CheckpointImporter.convert(ckpt, tmp.resolve(name + ".onnx")).onnx();
+        Path dynamic = CheckpointImporter.convert(ckpt, tmp.resolve(name + "_dynamic.onnx"), true).onnx();
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(dynamic.toString(), new OrtSession.SessionOptions())) {
+            assertEquals(-1, ((TensorInfo) session.getInputInfo().get("input").getInfo()).getShape()[0]);
+            assertEquals(-1, ((TensorInfo) session.getOutputInfo().get("output").getInfo()).getShape()[0]);
+        }
+        float[] mix = floats("mix.f32");
+        float[] spec = floats(name + ".spec.f32");
+        float[] mix2 = reversed(mix, 512);
+        float[] spec2 = reversed(spec, frames);
+        float[][] both = run(dynamic, 2, concat(mix, mix2), concat(spec, spec2), sources, bins, frames);
+        float[][] first = run(fixed, 1, mix, spec, sources, bins, frames);
+        float[][] second = run(fixed, 1, mix2, spec2, sources, bins, frames);
+        for (int branch = 0; branch < 2; branch++) {
+            String what = name + (branch == 0 ? " freq" : " time");
+            int n = first[branch].length;
+            check(what + " batch[0] vs upstream", floats(name + (branch == 0 ? ".freq.f32" : ".time.f32")),
+                    Arrays.copyOfRange(both[branch], 0, n));
+            same(what + " batch[0] vs fixed", first[branch], Arrays.copyOfRange(both[branch], 0, n));
+            same(what + " batch[1] vs fixed", second[branch], Arrays.copyOfRange(both[branch], n, 2 * n));
+        }
+    }
+
+    /** Runs the two-input model on a batch; returns {freq, time} after checking their shapes. */
+    private static float[][] run(Path onnx, int batch, float[] mix, float[] spec, int sources, int bins, int frames) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-             OnnxTensor w = OnnxTensor.createTensor(env, FloatBuffer.wrap(mix), new long[]{1, 2, 512});
-             OnnxTensor s = OnnxTensor.createTensor(env, FloatBuffer.wrap(spec), new long[]{1, 4, bins, frames});
+             OnnxTensor w = OnnxTensor.createTensor(env, FloatBuffer.wrap(mix), new long[]{batch, 2, 512});
+             OnnxTensor s = OnnxTensor.createTensor(env, FloatBuffer.wrap(spec), new long[]{batch, 4, bins, frames});
              OrtSession.Result r = session.run(Map.of("input", w, "spectrogram", s))) {
             OnnxTensor freq = (OnnxTensor) r.get("output").orElseThrow();
             OnnxTensor time = (OnnxTensor) r.get("time_output").orElseThrow();
-            assertArrayEquals(new long[]{1, sources, 4, bins, frames}, freq.getInfo().getShape());
-            assertArrayEquals(new long[]{1, sources, 2, 512}, time.getInfo().getShape());
-            check(name + " freq", freqRef, freq.getFloatBuffer().array());
-            check(name + " time", timeRef, time.getFloatBuffer().array());
+            assertArrayEquals(new long[]{batch, sources, 4, bins, frames}, freq.getInfo().getShape());
+            assertArrayEquals(new long[]{batch, sources, 2, 512}, time.getInfo().getShape());
+            return new float[][]{freq.getFloatBuffer().array(), time.getFloatBuffer().array()};
         }
+    }
+
+    /** The same values to float32 rounding (measured here: bit-identical). */
+    private static void same(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + " length");
+        double maxAbs = Fixtures.maxAbs(expected, actual);
+        double peak = 0;
+        for (float v : expected) {
+            peak = Math.max(peak, Math.abs(v));
+        }
+        System.out.printf("%s: max abs %.2e%s%n", what, maxAbs, Arrays.equals(expected, actual) ? " (bit-identical)" : "");
+        assertTrue(maxAbs <= 1e-6 * Math.max(1, peak), what + ": max abs difference " + maxAbs);
+    }
+
+    /** Each row of {@code rowLength} values reversed (time reversal of [C, T] or [C, F, T]). */
+    private static float[] reversed(float[] x, int rowLength) {
+        float[] y = new float[x.length];
+        for (int row = 0; row < x.length; row += rowLength) {
+            for (int i = 0; i < rowLength; i++) {
+                y[row + i] = x[row + rowLength - 1 - i];
+            }
+        }
+        return y;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     private static void check(String what, float[] ref, float[] out) {

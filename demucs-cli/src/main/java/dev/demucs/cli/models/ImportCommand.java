@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
  * Java. One checkpoint: {@code -o} is the ONNX file (default {@code <name>.onnx}). Several: they
  * form a bag; {@code -o} is the bag manifest (default {@code bag.json}), each ONNX is written next
  * to it, and {@code --one-hot} gives model i the weight 1 on stem i only (the htdemucs_ft layout).
+ * {@code --dynamic-batch} writes a symbolic batch axis instead of 1.
  */
 @Command(name = "import", description = {
     "Convert Demucs PyTorch checkpoints (.th) to ONNX without Python.",
@@ -49,6 +50,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite existing output files.")
     boolean force;
 
+    @Option(names = "--dynamic-batch", description = "Give the ONNX a dynamic batch dimension, so --batch N runs N chunks per model call (for GPUs).")
+    boolean dynamicBatch;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -69,7 +73,7 @@ final class ImportCommand implements Callable<Integer> {
             checkTarget(target);
             err.println("converting " + checkpoints.get(0) + " to " + target);
             err.flush();
-            print(out, CheckpointImporter.convert(checkpoints.get(0), target));
+            print(out, CheckpointImporter.convert(checkpoints.get(0), target, dynamicBatch));
             out.flush();
             return ExitCodes.OK;
         }
@@ -93,7 +97,7 @@ final class ImportCommand implements Callable<Integer> {
         for (int i = 0; i < checkpoints.size(); i++) {
             err.println("converting " + checkpoints.get(i) + " to " + targets.get(i));
             err.flush();
-            ImportReport r = CheckpointImporter.convert(checkpoints.get(i), targets.get(i));
+            ImportReport r = CheckpointImporter.convert(checkpoints.get(i), targets.get(i), dynamicBatch);
             ImportReport first = reports.isEmpty() ? r : reports.get(0);
             if (!r.sources().equals(first.sources()) || r.sampleRate() != first.sampleRate()) {
                 throw new InvalidModelException(checkpoints.get(i) + " has stems " + r.sources() + " at " + r.sampleRate()

@@ -251,6 +251,12 @@ class ModelsCommandTest {
         assertTrue(one.out.contains("drums,bass,other,vocals, 44100 Hz"), one.out);
         Run info = run("models", "info", out.toString());
         assertTrue(info.out.contains("form:        two-input"), info.out);
+        assertTrue(info.out.contains("batch 1"), info.out);
+        Path dynamic = tmp.resolve("dynamic.onnx");
+        Run dyn = run("models", "import", a.toString(), "-o", dynamic.toString(), "--dynamic-batch");
+        assertEquals(ExitCodes.OK, dyn.exit, dyn.err);
+        Run dynInfo = run("models", "info", dynamic.toString());
+        assertTrue(dynInfo.out.contains("batch dynamic"), dynInfo.out);
 
         Run exists = run("models", "import", a.toString(), "-o", out.toString());
         assertEquals(ExitCodes.USAGE, exists.exit);

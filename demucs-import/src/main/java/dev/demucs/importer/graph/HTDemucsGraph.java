@@ -11,12 +11,16 @@ import java.util.List;
  * graph in the two-input form, from the constructor options and the state dict.
  *
  * <pre>
- * inputs : input        [1, C, L]            waveform (C audio channels, L = segment samples)
- *          spectrogram  [1, 2C, nfft/2, F]   complex-as-channels STFT (ch0 re, ch0 im, ch1 re, …), F = ceil(L / hop)
- * outputs: output       [1, S, 2C, nfft/2, F] frequency branch, de-normalised (HTDemucs._mask input, cac)
- *          time_output  [1, S, C, L]          time branch, de-normalised
+ * inputs : input        [B, C, L]            waveform (C audio channels, L = segment samples)
+ *          spectrogram  [B, 2C, nfft/2, F]   complex-as-channels STFT (ch0 re, ch0 im, ch1 re, …), F = ceil(L / hop)
+ * outputs: output       [B, S, 2C, nfft/2, F] frequency branch, de-normalised (HTDemucs._mask input, cac)
+ *          time_output  [B, S, C, L]          time branch, de-normalised
  * stem s = time_output[s] + ispec(output[s])
  * </pre>
+ *
+ * B is 1, or the symbolic {@code batch} when built with a dynamic batch: every value then keeps the
+ * batch as its first axis (the transformer's tokens are [B, N, C]) and each chunk of a batch is
+ * computed on its own, as upstream's forward does.
  *
  * Everything is reproduced from upstream's modules: the normalisation of both inputs (unbiased
  * std), HEncLayer/HDecLayer (convolutions, GroupNorm, GELU, DConv residual branches with
@@ -46,11 +50,12 @@ public final class HTDemucsGraph {
     /**
      * Builds the graph, consuming every state-dict tensor exactly once.
      *
+     * @param dynamicBatch whether the batch axis is symbolic rather than 1
      * @throws InvalidModelException for an unsupported option, a missing, misshapen or unused tensor
      */
-    public static OnnxGraph build(HTDemucsConfig cfg, StateDict state) {
+    public static OnnxGraph build(HTDemucsConfig cfg, StateDict state, boolean dynamicBatch) {
         cfg.validate();
-        OnnxGraph g = new OnnxGraph("htdemucs");
+        OnnxGraph g = new OnnxGraph("htdemucs", dynamicBatch);
         new HTDemucsGraph(cfg, state, g).forward();
         state.requireAllConsumed();
         return g;
@@ -522,7 +527,7 @@ public final class HTDemucsGraph {
 
     // ------------------------------------------------------------------ transformer
 
-    /** demucs.transformer.CrossTransformerEncoder (batch 1, tokens as [N, C] matrices). */
+    /** demucs.transformer.CrossTransformerEncoder (tokens as [B, N, C]). */
     private final class CrossTransformer {
         private final int dim;
         private final int heads;
@@ -562,11 +567,11 @@ public final class HTDemucsGraph {
                 throw new InvalidModelException(cfg.file() + ": transformer input channels " + c + "/" + xt3.dim(1) + " differ from " + dim);
             }
             // "b c fr t1 -> b (t1 fr) c"
-            Value x = g.reshape(g.transpose(x4, 0, 3, 2, 1), t1 * fr, c);
+            Value x = g.reshape(g.transpose(x4, 0, 3, 2, 1), 1, t1 * fr, c);
             x = normIn(p + ".norm_in", x);
             x = g.add(x, g.constant("pos_emb_2d", scaled(sin2d((int) c, (int) fr, (int) t1, maxPeriod)), t1 * fr, c));
             long t2 = xt3.dim(2);
-            Value xt = g.transpose(g.reshape(xt3, c, t2), 1, 0);
+            Value xt = g.transpose(xt3, 0, 2, 1);
             xt = normIn(p + ".norm_in_t", xt);
             xt = g.add(xt, g.constant("pos_emb_1d", scaled(embedding1d((int) t2, (int) c)), t2, c));
 
@@ -582,8 +587,8 @@ public final class HTDemucsGraph {
                 }
             }
             // "b (t1 fr) c -> b c fr t1"
-            Value xo = g.reshape(g.transpose(g.reshape(x, t1, fr, c), 2, 1, 0), 1, c, fr, t1);
-            Value xto = g.reshape(g.transpose(xt, 1, 0), 1, c, t2);
+            Value xo = g.transpose(g.reshape(x, 1, t1, fr, c), 0, 3, 2, 1);
+            Value xto = g.transpose(xt, 0, 2, 1);
             return new Value[]{xo, xto};
         }
 
@@ -606,12 +611,10 @@ public final class HTDemucsGraph {
             return x;
         }
 
-        /** MyGroupNorm on tokens [N, C]: GroupNorm over (C, N). */
+        /** MyGroupNorm on tokens [B, N, C]: GroupNorm over (C, N). */
         private Value tokenGroupNorm(String p, Value x, int groups) {
-            long n = x.dim(0);
-            Value ct = g.reshape(g.transpose(x, 1, 0), 1, dim, n);
-            Value y = groupNorm(p, ct, groups, dim, 1e-5f);
-            return g.transpose(g.reshape(y, dim, n), 1, 0);
+            Value y = groupNorm(p, g.transpose(x, 0, 2, 1), groups, dim, 1e-5f);
+            return g.transpose(y, 0, 2, 1);
         }
 
         private Value layerNormOrGroup(String p, Value x) {
@@ -676,13 +679,13 @@ public final class HTDemucsGraph {
             return linear(p + ".linear2", h, dim, hidden);
         }
 
-        /** torch.nn.MultiheadAttention (batch first, no mask) of queries q [N, C] over keys/values k [M, C]. */
+        /** torch.nn.MultiheadAttention (batch first, no mask) of queries q [B, N, C] over keys/values k [B, M, C]. */
         private Value attention(String p, Value q, Value k) {
             Tensor inW = state.take(p + ".in_proj_weight", 3L * dim, dim);
             Tensor inB = state.take(p + ".in_proj_bias", 3L * dim);
             int headDim = dim / heads;
-            long n = q.dim(0);
-            long m = k.dim(0);
+            long n = q.dim(1);
+            long m = k.dim(1);
             Value[] proj = new Value[3];
             String[] names = {"q", "k", "v"};
             for (int i = 0; i < 3; i++) {
@@ -694,13 +697,13 @@ public final class HTDemucsGraph {
                 Value bv = g.weight(p + ".in_proj_" + names[i] + "_bias", b, dim);
                 proj[i] = g.add(g.matmul(i == 0 ? q : k, wt), bv);
             }
-            Value qh = g.transpose(g.reshape(proj[0], n, heads, headDim), 1, 0, 2);          // [H, N, D]
+            Value qh = g.transpose(g.reshape(proj[0], 1, n, heads, headDim), 0, 2, 1, 3);    // [B, H, N, D]
             qh = g.div(qh, g.scalar((float) Math.sqrt(headDim)));
-            Value kh = g.transpose(g.reshape(proj[1], m, heads, headDim), 1, 2, 0);          // [H, D, M]
-            Value vh = g.transpose(g.reshape(proj[2], m, heads, headDim), 1, 0, 2);          // [H, M, D]
-            Value att = g.softmax(g.matmul(qh, kh));                                         // [H, N, M]
-            Value o = g.matmul(att, vh);                                                     // [H, N, D]
-            o = g.reshape(g.transpose(o, 1, 0, 2), n, dim);
+            Value kh = g.transpose(g.reshape(proj[1], 1, m, heads, headDim), 0, 2, 3, 1);    // [B, H, D, M]
+            Value vh = g.transpose(g.reshape(proj[2], 1, m, heads, headDim), 0, 2, 1, 3);    // [B, H, M, D]
+            Value att = g.softmax(g.matmul(qh, kh));                                         // [B, H, N, M]
+            Value o = g.matmul(att, vh);                                                     // [B, H, N, D]
+            o = g.reshape(g.transpose(o, 0, 2, 1, 3), 1, n, dim);
             return linear(p + ".out_proj", o, dim, dim);
         }
 

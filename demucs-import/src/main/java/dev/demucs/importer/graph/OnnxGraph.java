@@ -17,20 +17,35 @@ import java.util.Map;
  * A small builder of float32 ONNX graphs (opset 17) with static shapes: every operation checks its
  * operand shapes and computes its output shape, so a graph that builds is consistent.
  * Weights become initializers stored as raw little-endian data.
+ *
+ * <p>With a dynamic batch, the graph is built and checked for a batch of 1, but the inputs and
+ * outputs declare their first axis as the symbolic {@code batch} and every reshape target writes its
+ * first axis as -1 (inferred). That is right as long as the first axis of every reshaped value holds
+ * the batch (possibly merged with the following axes) or is a constant's own axis, which the callers
+ * keep.
  */
 public final class OnnxGraph {
 
     /** The ONNX opset the graphs use. */
     public static final int OPSET = 17;
 
+    /** The symbolic name of the first axis of the inputs and outputs when the batch is dynamic. */
+    public static final String BATCH = "batch";
+
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
+    private final boolean dynamicBatch;
     private final Map<String, Integer> counters = new LinkedHashMap<>();
     private final Map<Long, String> scalarCache = new LinkedHashMap<>();
     private long parameterCount;
 
-    /** @param name the graph name */
-    public OnnxGraph(String name) {
+    /**
+     * @param name         the graph name
+     * @param dynamicBatch whether the first axis of the inputs and outputs is the symbolic
+     *                     {@link #BATCH} instead of 1
+     */
+    public OnnxGraph(String name, boolean dynamicBatch) {
         graph.setName(name);
+        this.dynamicBatch = dynamicBatch;
     }
 
     private String fresh(String hint) {
@@ -38,10 +53,11 @@ public final class OnnxGraph {
         return n == 1 ? hint : hint + "_" + n;
     }
 
-    private static OnnxMl.ValueInfoProto valueInfo(String name, long[] dims) {
+    private OnnxMl.ValueInfoProto valueInfo(String name, long[] dims) {
         OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
-        for (long d : dims) {
-            shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        for (int i = 0; i < dims.length; i++) {
+            OnnxMl.TensorShapeProto.Dimension.Builder d = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+            shape.addDim(i == 0 && dynamicBatch ? d.setDimParam(BATCH) : d.setDimValue(dims[i]));
         }
         return OnnxMl.ValueInfoProto.newBuilder().setName(name)
                 .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
@@ -312,7 +328,10 @@ public final class OnnxGraph {
         return new Value(node("MatMul", List.of(a.name(), b.name()), null), out);
     }
 
-    /** Reshape to explicit dims (same number of elements). */
+    /**
+     * Reshape to explicit dims (same number of elements); with a dynamic batch the first axis is
+     * written as -1, so it follows the batch.
+     */
     public Value reshape(Value x, long... dims) {
         Value target = new Value("t", dims);
         if (target.numel() != x.numel()) {
@@ -321,7 +340,11 @@ public final class OnnxGraph {
         if (Arrays.equals(dims, x.shape())) {
             return x;
         }
-        return new Value(node("Reshape", List.of(x.name(), ints(dims)), null), dims);
+        long[] written = dims.clone();
+        if (dynamicBatch && written.length > 0) {
+            written[0] = -1;
+        }
+        return new Value(node("Reshape", List.of(x.name(), ints(written)), null), dims);
     }
 
     /** Transpose by {@code perm}. */
