@@ -48,11 +48,6 @@ public final class DemucsStft {
 
     private final FloatFFT_1D fft = new FloatFFT_1D(N_FFT);
     private final float[] window = new float[N_FFT];
-    /**
-     * √4096 · window: istft's un-normalisation folded into the window. √4096 = 64 is a power of
-     * two, so (x · 64) · w and x · (64 · w) are the same single rounding of the same product.
-     */
-    private final float[] synthesisWindow = new float[N_FFT];
     /** 1 / Σ_m window²[r + 1024·m] for r in [0, 1024): the istft envelope where four frames overlap. */
     private final float[] inverseEnvelope = new float[HOP];
     /**
@@ -71,7 +66,6 @@ public final class DemucsStft {
     public DemucsStft() {
         for (int i = 0; i < N_FFT; i++) {
             window[i] = (float) (0.5 - 0.5 * Math.cos(2 * Math.PI * i / N_FFT));
-            synthesisWindow[i] = (float) Math.sqrt(N_FFT) * window[i];
         }
         for (int r = 0; r < HOP; r++) {
             double sum = 0;
@@ -182,6 +176,7 @@ public final class DemucsStft {
             ola = new float[olaLength];
         }
         java.util.Arrays.fill(ola, 0, olaLength, 0f);
+        float scale = (float) Math.sqrt(N_FFT);
         for (int j0 = 0; j0 < le; j0 += BLOCK) {
             int count = Math.min(BLOCK, le - j0);
             for (int b = 0; b < count; b++) {
@@ -202,13 +197,13 @@ public final class DemucsStft {
                 fft.realInverse(frame, true);
                 int start = (j0 + b + 2) * HOP;
                 for (int i = 0; i < N_FFT; i++) {
-                    ola[start + i] += frame[i] * synthesisWindow[i];
+                    ola[start + i] += frame[i] * scale * window[i];
                 }
             }
         }
         for (int i = 0; i < length; i++) {
             int p = first + i;
-            out[outOffset + i] = ola[p] * inverseEnvelope[p & (HOP - 1)];
+            out[outOffset + i] = ola[p] * inverseEnvelope[p % HOP];
         }
     }
 
