@@ -5,7 +5,6 @@ import dev.demucs.ffmpeg.MediaIOException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -62,9 +61,6 @@ public final class AudioWriter implements AutoCloseable {
     private Path spoolPath;
     private FileChannel spool;
     private ByteBuffer spoolBuffer;
-    /** The spool buffer as floats: what is pending is {@code [0, position)}. */
-    private FloatBuffer spoolFloats;
-    private float[] interleaved;
     private double peak;
     private long framesWritten;
     private float[][] scratch;
@@ -137,7 +133,6 @@ public final class AudioWriter implements AutoCloseable {
                 throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot create a temporary file: " + e, e);
             }
             spoolBuffer = ByteBuffer.allocateDirect(SPOOL_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            spoolFloats = spoolBuffer.asFloatBuffer();
         } else {
             spoolPath = null;
         }
@@ -226,45 +221,28 @@ public final class AudioWriter implements AutoCloseable {
 
     private void spoolAndTrack(float[][] planar, int offset, int frames) throws IOException {
         double p = peak;
-        for (int c = 0; c < channels; c++) {
-            float[] in = planar[c];
-            for (int i = 0; i < frames; i++) {
-                float a = Math.abs(in[offset + i]);
+        for (int i = 0; i < frames; i++) {
+            if (spoolBuffer.remaining() < 4 * channels) {
+                flushSpool();
+            }
+            for (int c = 0; c < channels; c++) {
+                float x = planar[c][offset + i];
+                float a = Math.abs(x);
                 if (a > p) {
                     p = a;
                 }
+                spoolBuffer.putFloat(x);
             }
         }
         peak = p;
-        // interleaved little-endian floats, a buffer's worth at a time
-        int framesPerBuffer = spoolFloats.capacity() / channels;
-        if (interleaved == null) {
-            interleaved = new float[framesPerBuffer * channels];
-        }
-        for (int done = 0; done < frames; ) {
-            if (spoolFloats.remaining() < channels) {
-                flushSpool();
-            }
-            int n = Math.min(frames - done, spoolFloats.remaining() / channels);
-            int k = 0;
-            for (int i = 0; i < n; i++) {
-                for (int c = 0; c < channels; c++) {
-                    interleaved[k++] = planar[c][offset + done + i];
-                }
-            }
-            spoolFloats.put(interleaved, 0, k);
-            done += n;
-        }
     }
 
     private void flushSpool() throws IOException {
-        spoolBuffer.clear();
-        spoolBuffer.limit(spoolFloats.position() * Float.BYTES);
+        spoolBuffer.flip();
         while (spoolBuffer.hasRemaining()) {
             spool.write(spoolBuffer);
         }
         spoolBuffer.clear();
-        spoolFloats.clear();
     }
 
     /**
