@@ -50,14 +50,7 @@ public final class DemucsStft {
     private final float[] window = new float[N_FFT];
     /** 1 / Σ_m window²[r + 1024·m] for r in [0, 1024): the istft envelope where four frames overlap. */
     private final float[] inverseEnvelope = new float[HOP];
-    /**
-     * Frames transformed together: a spectrogram is stored bin-major ({@code [bin][frame]}), so
-     * reading or writing one frame alone touches one cache line per bin; {@value} frames at a
-     * time use each line {@value} times (the arithmetic and its order are unchanged).
-     */
-    private static final int BLOCK = 8;
-
-    private final float[][] frames = new float[BLOCK][N_FFT];
+    private final float[] frame = new float[N_FFT];
     private float[] padded = new float[0];
     private float[] stage1 = new float[0];
     private float[] ola = new float[0];
@@ -122,36 +115,22 @@ public final class DemucsStft {
         if (padded.length < length3) {
             padded = new float[length3];
         }
-        // Both reflections are the identity on stage 1's own samples: copy those, reflect the edges.
-        int inner = CENTER_PAD + padLeft;
-        for (int i = 0; i < inner; i++) {
-            padded[i] = stage1[reflect(reflect(i - CENTER_PAD, length2) - padLeft, length1)];
-        }
-        System.arraycopy(stage1, 0, padded, inner, length1);
-        for (int i = inner + length1; i < length3; i++) {
-            padded[i] = stage1[reflect(reflect(i - CENTER_PAD, length2) - padLeft, length1)];
+        for (int i = 0; i < length3; i++) {
+            int j = reflect(i - CENTER_PAD, length2); // index in stage-2 signal
+            padded[i] = stage1[reflect(j - padLeft, length1)];
         }
         float scale = (float) (1.0 / Math.sqrt(N_FFT));
-        for (int f0 = 0; f0 < le; f0 += BLOCK) {
-            int count = Math.min(BLOCK, le - f0);
-            for (int b = 0; b < count; b++) {
-                float[] frame = frames[b];
-                int start = (f0 + b + 2) * HOP;
-                for (int i = 0; i < N_FFT; i++) {
-                    frame[i] = padded[start + i] * window[i];
-                }
-                fft.realForward(frame);
-                out[realOffset + f0 + b] = frame[0] * scale;
-                out[imagOffset + f0 + b] = 0f;
+        for (int f = 0; f < le; f++) {
+            int start = (f + 2) * HOP;
+            for (int i = 0; i < N_FFT; i++) {
+                frame[i] = padded[start + i] * window[i];
             }
+            fft.realForward(frame);
+            out[realOffset + f] = frame[0] * scale;
+            out[imagOffset + f] = 0f;
             for (int k = 1; k < BINS; k++) {
-                int re = realOffset + k * le + f0;
-                int im = imagOffset + k * le + f0;
-                for (int b = 0; b < count; b++) {
-                    float[] frame = frames[b];
-                    out[re + b] = frame[2 * k] * scale;
-                    out[im + b] = frame[2 * k + 1] * scale;
-                }
+                out[realOffset + k * le + f] = frame[2 * k] * scale;
+                out[imagOffset + k * le + f] = frame[2 * k + 1] * scale;
             }
         }
     }
@@ -177,28 +156,17 @@ public final class DemucsStft {
         }
         java.util.Arrays.fill(ola, 0, olaLength, 0f);
         float scale = (float) Math.sqrt(N_FFT);
-        for (int j0 = 0; j0 < le; j0 += BLOCK) {
-            int count = Math.min(BLOCK, le - j0);
-            for (int b = 0; b < count; b++) {
-                frames[b][0] = in[realOffset + j0 + b];
-                frames[b][1] = 0f; // Nyquist bin, added back as zero
-            }
+        for (int j = 0; j < le; j++) {
+            frame[0] = in[realOffset + j];
+            frame[1] = 0f; // Nyquist bin, added back as zero
             for (int k = 1; k < BINS; k++) {
-                int re = realOffset + k * le + j0;
-                int im = imagOffset + k * le + j0;
-                for (int b = 0; b < count; b++) {
-                    float[] frame = frames[b];
-                    frame[2 * k] = in[re + b];
-                    frame[2 * k + 1] = in[im + b];
-                }
+                frame[2 * k] = in[realOffset + k * le + j];
+                frame[2 * k + 1] = in[imagOffset + k * le + j];
             }
-            for (int b = 0; b < count; b++) {
-                float[] frame = frames[b];
-                fft.realInverse(frame, true);
-                int start = (j0 + b + 2) * HOP;
-                for (int i = 0; i < N_FFT; i++) {
-                    ola[start + i] += frame[i] * scale * window[i];
-                }
+            fft.realInverse(frame, true);
+            int start = (j + 2) * HOP;
+            for (int i = 0; i < N_FFT; i++) {
+                ola[start + i] += frame[i] * scale * window[i];
             }
         }
         for (int i = 0; i < length; i++) {

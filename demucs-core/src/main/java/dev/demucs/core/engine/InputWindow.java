@@ -51,12 +51,10 @@ final class InputWindow {
             ensure(end + n);
             float[] left = readBuffer[0];
             float[] right = readBuffer.length > 1 ? readBuffer[1] : readBuffer[0];
-            for (int done = 0; done < n; ) {
-                int j = (int) ((end + done) & mask);
-                int run = Math.min(n - done, mask + 1 - j);
-                System.arraycopy(left, done, ring[0], j, run);
-                System.arraycopy(right, done, ring[1], j, run);
-                done += run;
+            for (int i = 0; i < n; i++) {
+                int j = (int) ((end + i) & mask);
+                ring[0][j] = left[i];
+                ring[1][j] = right[i];
             }
             end += n;
         }
@@ -84,27 +82,20 @@ final class InputWindow {
         fill(windowStart + frames);
         float offset = norm.offset();
         float scale = norm.scale();
-        // [0, lead): before the track; [lead, lead + inside): in it; the rest: after it
-        int lead = (int) Math.min(frames, Math.max(0, -windowStart));
-        long first = windowStart + lead;
-        int inside = (int) Math.max(0, Math.min(frames - lead, trackFrames - first));
-        if (inside > 0 && first < start) {
-            throw new IllegalStateException("frame " + first + " was released (window starts at " + start + ")");
-        }
         for (int c = 0; c < 2; c++) {
             float[] d = dst[c];
             float[] r = ring[c];
-            java.util.Arrays.fill(d, dstOffset, dstOffset + lead, 0f);
-            for (int done = 0; done < inside; ) {
-                int j = (int) ((first + done) & mask);
-                int run = Math.min(inside - done, mask + 1 - j);
-                int o = dstOffset + lead + done;
-                for (int i = 0; i < run; i++) {
-                    d[o + i] = (r[j + i] - offset) / scale;
+            for (int i = 0; i < frames; i++) {
+                long x = windowStart + i;
+                if (x < 0 || x >= trackFrames) {
+                    d[dstOffset + i] = 0f;
+                } else {
+                    if (x < start) {
+                        throw new IllegalStateException("frame " + x + " was released (window starts at " + start + ")");
+                    }
+                    d[dstOffset + i] = (r[(int) (x & mask)] - offset) / scale;
                 }
-                done += run;
             }
-            java.util.Arrays.fill(d, dstOffset + lead + inside, dstOffset + frames, 0f);
         }
     }
 

@@ -47,58 +47,36 @@ final class OverlapAdd {
             throw new IllegalStateException("chunk at frame " + x0 + " lands before the released frame " + start);
         }
         ensure(x0 + frames);
-        int done = 0;
-        while (done < frames) {
-            // one contiguous run of the ring
-            int j = (int) ((x0 + done) & mask);
-            int n = Math.min(frames - done, capacity() - j);
-            int w = weightOffset + done;
-            for (int k = 0; k < stems; k++) {
-                for (int c = 0; c < 2; c++) {
-                    float[] dst = out[k][c];
-                    float[] src = values[k * 2 + c];
-                    int v = valueOffset + done;
-                    for (int i = 0; i < n; i++) {
-                        dst[j + i] += weights[w + i] * src[v + i];
-                    }
+        for (int k = 0; k < stems; k++) {
+            for (int c = 0; c < 2; c++) {
+                float[] dst = out[k][c];
+                float[] src = values[k * 2 + c];
+                for (int i = 0; i < frames; i++) {
+                    dst[(int) ((x0 + i) & mask)] += weights[weightOffset + i] * src[valueOffset + i];
                 }
             }
-            for (int i = 0; i < n; i++) {
-                sumWeight[j + i] += weights[w + i];
-            }
-            done += n;
+        }
+        for (int i = 0; i < frames; i++) {
+            sumWeight[(int) ((x0 + i) & mask)] += weights[weightOffset + i];
         }
     }
 
-    /**
-     * Adds out / sumWeight of frames {@code [x0, x0 + frames)} (none released) to
-     * {@code dst[0 .. frames)}, walking the ring in at most two contiguous runs.
-     */
-    void addValuesTo(int stem, int channel, long x0, int frames, float[] dst) {
-        float[] o = out[stem][channel];
-        int done = 0;
-        while (done < frames) {
-            int j = (int) ((x0 + done) & mask);
-            int n = Math.min(frames - done, capacity() - j);
-            for (int i = 0; i < n; i++) {
-                dst[done + i] += o[j + i] / sumWeight[j + i];
-            }
-            done += n;
-        }
+    /** out / sumWeight at frame x (which must not be released). */
+    float value(int stem, int channel, long x) {
+        int j = (int) (x & mask);
+        return out[stem][channel][j] / sumWeight[j];
     }
 
     /** Zeroes and recycles every frame before {@code upTo}. */
     void release(long upTo) {
         long end = Math.min(upTo, start + capacity());
-        for (long x = start; x < end; ) {
+        for (long x = start; x < end; x++) {
             int j = (int) (x & mask);
-            int n = (int) Math.min(end - x, capacity() - j);
             for (int k = 0; k < stems; k++) {
-                java.util.Arrays.fill(out[k][0], j, j + n, 0f);
-                java.util.Arrays.fill(out[k][1], j, j + n, 0f);
+                out[k][0][j] = 0f;
+                out[k][1][j] = 0f;
             }
-            java.util.Arrays.fill(sumWeight, j, j + n, 0f);
-            x += n;
+            sumWeight[j] = 0f;
         }
         start = Math.max(start, upTo);
     }

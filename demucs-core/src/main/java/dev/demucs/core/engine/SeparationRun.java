@@ -460,7 +460,10 @@ final class SeparationRun {
                 float[][][] avg = modelAverage[s.runner.index];
                 for (int k = 0; k < stems; k++) {
                     for (int c = 0; c < 2; c++) {
-                        s.overlapAdd.addValuesTo(k, c, emitted, n, avg[k][c]);
+                        float[] a = avg[k][c];
+                        for (int f = 0; f < n; f++) {
+                            a[f] += s.overlapAdd.value(k, c, emitted + f);
+                        }
                     }
                 }
             }
