@@ -14,6 +14,8 @@
 #                         against PyTorch separating a track of the same length ("" = none)
 #   JAVA_OPTS="-Xmx1g"    JVM options of every Java run
 #   SKIP_REALISTIC=1 / SKIP_PYTORCH=1   leave those parts out
+#   JFR=0                 no flight-recorded gain-model run (by default the first LONG_MINUTES input
+#                         is separated once more under JDK Flight Recorder and its samples grouped)
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
 # Every baseline runs in the same invocation, so compare ratios, not absolute seconds. On a
 # shared host the CPU-time rows are the trustworthy ones; wall-clock rows need an idle host.
@@ -132,21 +134,39 @@ for m in $LONG_MINUTES; do
   rm -rf "$GEN/out/gain_$m"
   java_run separate --model gain --input "$in" --out "$GEN/out/gain_$m" --threads "$THREADS" \
     | tee "$GEN/gain_$m.txt" | tee -a "$LOG" >&2
-  say "## ffmpeg CLI, ${m}-minute input: the same decode, 2 WAV + mono MP3 320k"
-  rm -rf "$GEN/out/ffmpeg_$m"; mkdir -p "$GEN/out/ffmpeg_$m"
-  t0=$(now)
-  /usr/bin/time -f "ffmpeg_peak_rss_kb=%M\nffmpeg_cpu_seconds=%U %S" -o "$GEN/ffmpeg_rss_$m.txt" \
-    ffmpeg -nostdin -v error -y -i "$in" \
-      -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le "$GEN/out/ffmpeg_$m/vocals.wav" \
-      -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le "$GEN/out/ffmpeg_$m/no_vocals.wav" \
-      -map 0:a -ar 44100 -ac 1 -c:a libmp3lame -b:a 320k "$GEN/out/ffmpeg_$m/instrumental.mp3"
-  t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "ffmpeg_wall_seconds=%.4f\n", b - a }' > "$GEN/ffmpeg_$m.txt"
-  awk -F= '/^ffmpeg_peak_rss_kb=/ { printf "ffmpeg_peak_rss_mb=%d\n", $2 / 1024 }
-           /^ffmpeg_cpu_seconds=/ { split($2, t, " "); printf "ffmpeg_cpu_seconds=%.2f\n", t[1] + t[2] }' \
-    "$GEN/ffmpeg_rss_$m.txt" >> "$GEN/ffmpeg_$m.txt"
-  tee -a "$LOG" < "$GEN/ffmpeg_$m.txt" >&2
+  # The same encodes: LAME quality 2 (-compression_level 2) is what our MP3 writer sets (upstream's
+  # --mp3-preset 2, EncoderOptions.DEFAULT_MP3_QUALITY); the ffmpeg CLI alone would use LAME's
+  # default quality (3), about half the encoding work, which the second run ("lame_default") shows.
+  for variant in same lame_default; do
+    q="-compression_level 2"; suffix=""
+    if [ $variant = lame_default ]; then q=""; suffix="_lame_default"; fi
+    say "## ffmpeg CLI, ${m}-minute input: the same decode, 2 WAV + mono MP3 320k ($variant LAME quality)"
+    rm -rf "$GEN/out/ffmpeg_$m"; mkdir -p "$GEN/out/ffmpeg_$m"
+    t0=$(now)
+    /usr/bin/time -f "ffmpeg_peak_rss_kb=%M\nffmpeg_cpu_seconds=%U %S" -o "$GEN/ffmpeg_rss_$m.txt" \
+      ffmpeg -nostdin -v error -y -i "$in" \
+        -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le "$GEN/out/ffmpeg_$m/vocals.wav" \
+        -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le "$GEN/out/ffmpeg_$m/no_vocals.wav" \
+        -map 0:a -ar 44100 -ac 1 -c:a libmp3lame -b:a 320k $q "$GEN/out/ffmpeg_$m/instrumental.mp3"
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "ffmpeg_wall_seconds=%.4f\n", b - a }' > "$GEN/ffmpeg_$m$suffix.txt"
+    awk -F= '/^ffmpeg_peak_rss_kb=/ { printf "ffmpeg_peak_rss_mb=%d\n", $2 / 1024 }
+             /^ffmpeg_cpu_seconds=/ { split($2, t, " "); printf "ffmpeg_cpu_seconds=%.2f\n", t[1] + t[2] }' \
+      "$GEN/ffmpeg_rss_$m.txt" >> "$GEN/ffmpeg_$m$suffix.txt"
+    tee -a "$LOG" < "$GEN/ffmpeg_$m$suffix.txt" >&2
+  done
 done
+# Where the gain pipeline's Java threads spend their time: one more run of the first input under
+# JDK Flight Recorder, samples grouped by thread and project method (JfrBreakdown).
+jfr_m="${LONG_MINUTES%% *}"
+if [ "${JFR:-1}" != 0 ] && [ -n "$jfr_m" ]; then
+  say "## gain model, ${jfr_m}-minute input, under JDK Flight Recorder (profile settings)"
+  rm -rf "$GEN/out/gain_jfr" "$GEN/gain_$jfr_m.jfr"
+  java $JAVA_OPTS -XX:StartFlightRecording=filename="$GEN/gain_$jfr_m.jfr",settings=profile -cp "$JAR" \
+    dev.demucs.benchmarks.report.PerformanceReport separate --model gain --input "$(make_input "$jfr_m")" \
+    --out "$GEN/out/gain_jfr" --threads "$THREADS" --calibrate-runs 0 > /dev/null 2>&1
+  java -cp "$JAR" dev.demucs.benchmarks.report.JfrBreakdown "$GEN/gain_$jfr_m.jfr" 12 | tee "$GEN/jfr_gain.txt" | tee -a "$LOG" >&2
+fi
 
 # --- 3. summary ---------------------------------------------------------------------------------
 {
@@ -210,11 +230,18 @@ prev_rss=""
 for m in $LONG_MINUTES; do
   gw=$(value wall_seconds "$GEN/gain_$m.txt"); fw=$(value ffmpeg_wall_seconds "$GEN/ffmpeg_$m.txt")
   grss=$(value peak_rss_mb "$GEN/gain_$m.txt"); frss=$(value ffmpeg_peak_rss_mb "$GEN/ffmpeg_$m.txt")
-  echo "| gain-model pipeline, ${m} min: decode, separate, 2 WAV + mono MP3 | ${gw} s | ffmpeg CLI ${fw} s | $(ratio "$gw" "$fw")x | <= 1.5x |"
+  echo "| gain-model pipeline, ${m} min: decode, separate, 2 WAV + mono MP3 | ${gw} s | ffmpeg CLI (LAME quality 2, as ours) ${fw} s | $(ratio "$gw" "$fw")x | <= 1.5x |"
   gc=$(value cpu_seconds "$GEN/gain_$m.txt"); fc=$(value ffmpeg_cpu_seconds "$GEN/ffmpeg_$m.txt")
   echo "| the same, CPU time (all threads) | ${gc} s | ffmpeg CLI ${fc} s | $(ratio "$gc" "$fc")x | |"
+  fd="$GEN/ffmpeg_${m}_lame_default.txt"
+  echo "| ffmpeg CLI with LAME's default quality (3): wall, CPU | $(value ffmpeg_wall_seconds "$fd") s, $(value ffmpeg_cpu_seconds "$fd") s | | ours $(ratio "$gw" "$(value ffmpeg_wall_seconds "$fd")")x | |"
+  echo "| the same, CPU by thread: calling thread (decode, STFT/iSTFT, overlap-add), WAV writer, MP3 writer, rest (ONNX Runtime, JIT, GC) | $(value cpu_main_thread_seconds "$GEN/gain_$m.txt") / $(value cpu_wav_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_mp3_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_other_threads_seconds "$GEN/gain_$m.txt") s | | | |"
   echo "| peak RSS, ${m} min (gain model) | ${grss} MB | ffmpeg CLI ${frss} MB | | <= 1536 MB, flat |"
   echo "| gain model ${m} min: real-time factor, share outside session.run | $(value realtime_factor "$GEN/gain_$m.txt")x, $(value outside_run_share_percent "$GEN/gain_$m.txt") % | | | |"
 done
+if [ -f "$GEN/jfr_gain.txt" ]; then
+  echo "| JFR, gain pipeline ${jfr_m} min, Java samples by thread and method (top 6 of $(value jfr_java_samples "$GEN/jfr_gain.txt")) | $(grep '^jfr_java=' "$GEN/jfr_gain.txt" | head -6 | cut -d= -f2- | paste -sd ';' -) | | | |"
+  echo "| JFR, native samples (threads inside FFmpeg / ONNX Runtime calls), top 3 | $(grep '^jfr_native=' "$GEN/jfr_gain.txt" | head -3 | cut -d= -f2- | paste -sd ';' -) | | | |"
+fi
 } | tee -a "$LOG"
 say "# full log: $LOG"

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Measurement programs of the performance report. Each prints {@code key=value} lines.
@@ -136,6 +137,8 @@ public final class PerformanceReport {
             }
         };
         double wallSeconds;
+        AtomicLong wavCpu = new AtomicLong();
+        AtomicLong mp3Cpu = new AtomicLong();
         long t0 = System.nanoTime();
         FfmpegInput ffmpegInput = FfmpegInput.of(input.toString(), 44_100, 2);
         double audioSeconds = ffmpegInput.probe().durationSeconds();
@@ -143,11 +146,14 @@ public final class PerformanceReport {
         try (Separator separator = Separator.open(model, options)) {
             long opened = System.nanoTime();
             StemSink sink = new TeeSink(List.of(
-                    new AsyncStemSink(new StemFileSink(out, "", AudioFormat.WAV_PCM16, EncoderOptions.defaults()), 4),
-                    new AsyncStemSink(new MonoMp3Sink(out.resolve("instrumental.mp3"), "no_vocals",
-                            EncoderOptions.defaults()), 4)));
+                    new AsyncStemSink(new ThreadCpuSink(new StemFileSink(out, "", AudioFormat.WAV_PCM16,
+                            EncoderOptions.defaults()), wavCpu), 4),
+                    new AsyncStemSink(new ThreadCpuSink(new MonoMp3Sink(out.resolve("instrumental.mp3"), "no_vocals",
+                            EncoderOptions.defaults()), mp3Cpu), 4)));
             separator.separate(ffmpegInput, sink, listener, Cancellation.NONE);
             long end = System.nanoTime();
+            long processCpu = cpuNanos();
+            long mainCpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             print("input", input);
             print("model", modelArg.equals("gain") ? "gain" : model.getFileName());
             print("audio_seconds", fmt(audioSeconds));
@@ -158,7 +164,13 @@ public final class PerformanceReport {
             print("separate_seconds", fmt((end - opened) / 1e9));
             wallSeconds = (end - t0) / 1e9;
             print("wall_seconds", fmt(wallSeconds));
-            print("cpu_seconds", fmt(cpuNanos() / 1e9));
+            print("cpu_seconds", fmt(processCpu / 1e9));
+            // Where the CPU time went, by thread: the calling thread (decode, STFT/iSTFT, overlap-add,
+            // emission), the two encoder threads, and the rest (ONNX Runtime's threads, JIT, GC).
+            print("cpu_main_thread_seconds", fmt(mainCpu / 1e9));
+            print("cpu_wav_writer_seconds", fmt(wavCpu.get() / 1e9));
+            print("cpu_mp3_writer_seconds", fmt(mp3Cpu.get() / 1e9));
+            print("cpu_other_threads_seconds", fmt((processCpu - mainCpu - wavCpu.get() - mp3Cpu.get()) / 1e9));
             print("realtime_factor", fmt(audioSeconds / ((end - t0) / 1e9)));
         }
         try (var files = Files.list(out)) {
