@@ -49,12 +49,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *     store.deletePrefix("j1/");
  * }
  * </pre>
- * Memory: the SDK's HTTP client here ({@code url-connection-client}, the JDK's
- * {@code HttpURLConnection}) holds a request body in memory before sending it, so a file larger
+ * Uploads and downloads stream (the SDK's {@code url-connection-client} sends a body of known
+ * length in fixed-length streaming mode): memory does not grow with a file's size. A file larger
  * than one part ({@link S3Settings#partSizeBytes()}, 8 MiB by default) goes up as a multipart
- * upload, one part at a time: memory stays about two parts whatever the file's size. Downloads
- * stream. Checksums are sent only where S3 requires them, and then as Content-MD5, which every
- * S3-compatible store understands (the SDK's newer default trailing CRC32 is not accepted by all).
+ * upload, one part at a time through one part-sized buffer, so a failed request repeats one part,
+ * not the file, and files past a single PUT's 5 GiB limit work. Checksums are sent only where S3
+ * requires them, and then as Content-MD5, which every S3-compatible store understands (the SDK's
+ * newer default, a trailing CRC32 in aws-chunked encoding, is not accepted by all).
  *
  * <p>Errors are {@link IOException}s whose one-line message starts with the object's
  * {@code s3://} address; a missing object is a {@link NoSuchFileException}. Thread-safe; create
