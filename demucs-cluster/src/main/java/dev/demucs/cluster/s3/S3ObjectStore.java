@@ -184,6 +184,39 @@ public final class S3ObjectStore implements AutoCloseable {
         }
     }
 
+    /** Stores a small object (a log, a progress file, a marker) from memory, replacing what was there. */
+    public void put(String name, byte[] content) throws IOException {
+        String key = location.key(name);
+        call("write", name, () -> s3.putObject(b -> b.bucket(location.bucket()).key(key).contentLength((long) content.length),
+                RequestBody.fromBytes(content)));
+    }
+
+    /**
+     * A small object's bytes, or empty when there is none by that name.
+     *
+     * @throws IOException also when it is larger than {@code maxBytes} (nothing is read then)
+     */
+    public Optional<byte[]> read(String name, int maxBytes) throws IOException {
+        Optional<ObjectInfo> info = stat(name);
+        if (info.isEmpty()) {
+            return Optional.empty();
+        }
+        if (info.get().sizeBytes() > maxBytes) {
+            throw new IOException(address(name) + " is " + info.get().sizeBytes() + " bytes, more than the " + maxBytes + " expected");
+        }
+        try (InputStream in = open(name, 0, -1)) {
+            return Optional.of(in.readNBytes(maxBytes));
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // deleted between the two requests
+        }
+    }
+
+    /** Deletes one object; deleting one that is not there is no error (S3's own rule). */
+    public void delete(String name) throws IOException {
+        String key = location.key(name);
+        call("delete", name, () -> s3.deleteObject(b -> b.bucket(location.bucket()).key(key)));
+    }
+
     /** The object's size and time, or empty when there is none by that name. */
     public Optional<ObjectInfo> stat(String name) throws IOException {
         String key = location.key(name);

@@ -170,6 +170,22 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void smallObjectsAreWrittenReadAndDeletedFromMemory() throws IOException {
+        byte[] log = "created\nstarted\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store.put("mem/job.log", log);
+        assertArrayEquals(log, store.read("mem/job.log", 1024).orElseThrow());
+        IOException tooBig = assertThrows(IOException.class, () -> store.read("mem/job.log", 4));
+        assertEquals("s3://jobs/cluster-a/mem/job.log is 16 bytes, more than the 4 expected", tooBig.getMessage());
+        store.put("mem/empty", new byte[0]);
+        assertArrayEquals(new byte[0], store.read("mem/empty", 10).orElseThrow());
+
+        store.delete("mem/job.log");
+        assertTrue(store.read("mem/job.log", 1024).isEmpty());
+        store.delete("mem/job.log"); // again: not an error
+        assertEquals(List.of("mem/empty"), store.list("mem/").stream().map(ObjectInfo::name).toList());
+    }
+
+    @Test
     void missingObjectsAreNoSuchFileNamingTheirAddress() throws IOException {
         assertTrue(store.stat("absent/x").isEmpty());
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> store.open("absent/x", 0, -1));
