@@ -1,6 +1,11 @@
 package dev.demucs.http;
 
 import dev.demucs.core.DemucsException;
+import dev.demucs.job.queue.DirectoryJobFiles;
+import dev.demucs.job.queue.JobBackends;
+import dev.demucs.job.queue.JobFiles;
+import dev.demucs.job.queue.JobQueue;
+import dev.demucs.job.queue.NodeSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -48,7 +53,9 @@ public final class DemucsServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Seams seams;
-    private final JobStore store;
+    private final JobFiles files;
+    private final JobQueue queue;
+    private final String nodeId;
     private final ModelHolder model;
     private final InputFetcher fetcher;
     private final Retention retention;
@@ -64,15 +71,21 @@ public final class DemucsServer implements AutoCloseable {
     private DemucsServer(ServerConfig config, Seams seams) {
         this.config = config;
         this.seams = seams;
-        this.store = seams.store().apply(config.dataDir());
+        this.nodeId = config.nodeId().orElseGet(DemucsServer::randomNodeId);
+        NodeSettings node = new NodeSettings(nodeId, config.workers(), config.lease(), config.heartbeat(), config.poll(),
+                config.dataDir(), System.getenv());
+        this.files = JobBackends.files(config.files().orElse(null), node);
+        this.queue = config.store().isEmpty() && files instanceof DirectoryJobFiles dir
+                ? seams.queue().apply(dir)
+                : JobBackends.queue(config.store().orElse(null), files, node);
         this.model = new ModelHolder(config);
         this.fetcher = new InputFetcher(config.allowPrivateUrls(), config.maxInputBytes(), config.fetchTimeout());
-        this.retention = new Retention(store, config.retentionMaxAge(), config.retentionMaxCount());
-        this.jobs = new JobManager(config, store, model, fetcher, this::afterJob, seams.jobHook());
+        this.retention = new Retention(queue, files, config.retentionMaxAge(), config.retentionMaxCount());
+        this.jobs = new JobManager(config, queue, files, model, fetcher, this::afterJob, seams.jobHook());
         this.router = new Router(new StaticFiles());
-        new JobViews(config, store, jobs, model, version()).register(router);
-        new JobIntake(config, store, jobs, model, fetcher).register(router);
-        new ResultFiles(store).register(router);
+        new JobViews(config, queue, files, jobs, model, version(), nodeId).register(router);
+        new JobIntake(config, queue, files, jobs, model, fetcher).register(router);
+        new ResultFiles(queue, files).register(router);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "demucs-http-retention");
             t.setDaemon(true);
@@ -84,6 +97,8 @@ public final class DemucsServer implements AutoCloseable {
      * Creates a server; nothing is bound or loaded until {@link #start()}.
      *
      * @throws UncheckedIOException when the data directory cannot be created
+     * @throws IllegalArgumentException naming the location when no backend on the class path
+     *                                  handles {@link ServerConfig#store()} or {@link ServerConfig#files()}
      */
     public static DemucsServer create(ServerConfig config) {
         return new DemucsServer(config, Seams.NONE);
@@ -109,12 +124,12 @@ public final class DemucsServer implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("server already started");
         }
-        store.lock();
+        queue.open();
         try {
             auth = Auth.of(config, seams.localCaller());
             router.auth(auth);
             jobs.recover();
-            retention.sweep();
+            queue.runExclusive("retention", retention::sweep);
             http = jetty();
             try {
                 http.start();
@@ -124,9 +139,10 @@ public final class DemucsServer implements AutoCloseable {
                         + DemucsException.oneLine(e), e instanceof IOException io ? io : new IOException(e));
             }
         } catch (RuntimeException e) {
-            store.unlock();
+            queue.close();
             throw e;
         }
+        queue.listening(advertisedHost() + ":" + port());
         model.start();
         jobs.startWorkers();
         sweeper.scheduleWithFixedDelay(this::afterJob, 60, 60, TimeUnit.SECONDS);
@@ -175,11 +191,35 @@ public final class DemucsServer implements AutoCloseable {
     /** After each job and every minute: retention, and records whose write failed are written again. */
     private void afterJob() {
         try {
-            store.retryUnsaved();
-            retention.sweep();
+            queue.retryUnsaved();
+            queue.runExclusive("retention", retention::sweep);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "retention sweep failed: " + DemucsException.oneLine(e));
         }
+    }
+
+    /** The bound host, or this machine's name when bound to every interface. */
+    private String advertisedHost() {
+        String h = config.host();
+        if (!h.equals("0.0.0.0") && !h.equals("::") && !h.equals("[::]")) {
+            return h;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return h;
+        }
+    }
+
+    private static String randomNodeId() {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        return "node-" + java.util.HexFormat.of().formatHex(b);
+    }
+
+    /** This server's id among the servers of a shared queue ({@link ServerConfig#nodeId()}, or random). */
+    public String nodeId() {
+        return nodeId;
     }
 
     /** The bound port (the chosen one when the configuration says 0). */
@@ -253,6 +293,6 @@ public final class DemucsServer implements AutoCloseable {
         sweeper.shutdownNow();
         fetcher.close();
         model.close();
-        store.unlock();
+        queue.close();
     }
 }

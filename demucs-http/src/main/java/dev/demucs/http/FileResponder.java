@@ -3,10 +3,7 @@ package dev.demucs.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import dev.demucs.job.queue.JobFiles;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,49 +43,48 @@ final class FileResponder {
         return "application/octet-stream";
     }
 
-    static void send(Exchange ex, Path file, String name) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            long start = 0;
-            long end = size - 1;
-            int status = 200;
-            String range = ex.header("Range");
-            if (range != null && !range.contains(",")) {
-                Matcher m = RANGE.matcher(range);
-                if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
-                    try {
-                        if (m.group(1).isEmpty()) {
-                            long suffix = Long.parseLong(m.group(2));
-                            start = suffix == 0 ? size : Math.max(0, size - suffix);
-                        } else {
-                            start = Long.parseLong(m.group(1));
-                            if (!m.group(2).isEmpty()) {
-                                end = Math.min(end, Long.parseLong(m.group(2)));
-                            }
+    /** Sends a job's result file under {@code name}, honouring a single byte range. */
+    static void send(Exchange ex, JobFiles.ResultFile file, String name) throws IOException {
+        long size = file.bytes();
+        long start = 0;
+        long end = size - 1;
+        int status = 200;
+        String range = ex.header("Range");
+        if (range != null && !range.contains(",")) {
+            Matcher m = RANGE.matcher(range);
+            if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+                try {
+                    if (m.group(1).isEmpty()) {
+                        long suffix = Long.parseLong(m.group(2));
+                        start = suffix == 0 ? size : Math.max(0, size - suffix);
+                    } else {
+                        start = Long.parseLong(m.group(1));
+                        if (!m.group(2).isEmpty()) {
+                            end = Math.min(end, Long.parseLong(m.group(2)));
                         }
-                    } catch (NumberFormatException e) {
-                        start = size; // absurdly large numbers: unsatisfiable
                     }
-                    if (start >= size || start > end) {
-                        ex.setHeader("Content-Range", "bytes */" + size);
-                        throw new ApiException(416, "range '" + JobRequest.clip(range) + "' is outside the file's " + size + " bytes");
-                    }
-                    status = 206;
+                } catch (NumberFormatException e) {
+                    start = size; // absurdly large numbers: unsatisfiable
                 }
-            }
-            long length = end - start + 1;
-            ex.setHeader("Content-Type", contentType(name));
-            ex.setHeader("Accept-Ranges", "bytes");
-            ex.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
-            if (status == 206) {
-                ex.setHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
-            }
-            try (OutputStream out = ex.startBody(status, length)) {
-                if (ex.head() || length == 0) {
-                    return;
+                if (start >= size || start > end) {
+                    ex.setHeader("Content-Range", "bytes */" + size);
+                    throw new ApiException(416, "range '" + JobRequest.clip(range) + "' is outside the file's " + size + " bytes");
                 }
-                ch.position(start);
-                InputStream in = Channels.newInputStream(ch);
+                status = 206;
+            }
+        }
+        long length = end - start + 1;
+        ex.setHeader("Content-Type", contentType(name));
+        ex.setHeader("Accept-Ranges", "bytes");
+        ex.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        if (status == 206) {
+            ex.setHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
+        }
+        try (OutputStream out = ex.startBody(status, length)) {
+            if (ex.head() || length == 0) {
+                return;
+            }
+            try (InputStream in = file.open(start)) {
                 byte[] buffer = new byte[64 * 1024];
                 long left = length;
                 while (left > 0) {

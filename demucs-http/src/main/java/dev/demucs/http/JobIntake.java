@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.demucs.job.JobInputException;
 import dev.demucs.job.JobSpec;
 import dev.demucs.job.SeparationJob;
+import dev.demucs.job.queue.JobExistsException;
+import dev.demucs.job.queue.JobFiles;
+import dev.demucs.job.queue.JobQueue;
+import dev.demucs.job.queue.JobRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +18,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +41,8 @@ final class JobIntake {
     private static final int MAX_FIELD_BYTES = 8 * 1024;
 
     private final ServerConfig config;
-    private final JobStore store;
+    private final JobQueue queue;
+    private final JobFiles files;
     private final JobManager jobs;
     private final ModelHolder model;
     private final InputFetcher fetcher;
@@ -48,10 +52,11 @@ final class JobIntake {
      */
     private final Semaphore bodySlots;
 
-    JobIntake(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model, InputFetcher fetcher) {
+    JobIntake(ServerConfig config, JobQueue queue, JobFiles files, JobManager jobs, ModelHolder model, InputFetcher fetcher) {
         this.config = config;
         this.fetcher = fetcher;
-        this.store = store;
+        this.queue = queue;
+        this.files = files;
         this.jobs = jobs;
         this.model = model;
         this.bodySlots = new Semaphore(bodySlots(config.httpThreads()));
@@ -121,18 +126,20 @@ final class JobIntake {
     private JobRecord createUrlJob(JobRequest request) {
         fetcher.check(request.inputUrl());
         validateOptions(request, request.inputUrl());
-        String id = request.jobId() != null ? request.jobId() : store.newId();
-        if (store.get(id).isPresent()) {
-            throw ApiException.conflict("job " + id + " already exists");
+        String id = request.jobId() != null ? request.jobId() : queue.newId();
+        if (queue.holds(id)) {
+            throw new JobExistsException(id);
         }
         jobs.checkCapacity(0);
-        Path dir = store.createDir(id);
+        files.create(id);
         try {
-            JobRecord record = JobRecord.create(id, request, null, null);
+            JobRecord record = JobRecord.create(id, request.toRecord(), null, null);
             jobs.submit(record);
             return record;
+        } catch (JobExistsException e) {
+            throw e; // the files are another job's: a server of the same queue took the id first
         } catch (RuntimeException e) {
-            store.deleteDir(dir);
+            files.delete(id);
             throw e;
         }
     }
@@ -182,7 +189,7 @@ final class JobIntake {
         if (cd != null) {
             HttpField.getValueParameters(cd, disposition);
         }
-        Path temp = store.tempFile();
+        Path temp = files.spoolFile();
         try {
             validateOptions(request, temp.toString());
             try (OutputStream out = Files.newOutputStream(temp)) {
@@ -204,7 +211,7 @@ final class JobIntake {
             throw new ApiException(413, "upload of " + declared + " bytes is larger than the limit of " + config.maxInputBytes());
         }
         MultiPartConfig mpc = new MultiPartConfig.Builder()
-                .location(store.trashDir())
+                .location(files.spoolDir())
                 .maxParts(MAX_FIELDS + 1)
                 .maxPartSize(config.maxInputBytes())
                 .maxSize(maxBody)
@@ -250,7 +257,7 @@ final class JobIntake {
             if (request.inputUrl() != null) {
                 throw ApiException.badRequest("input_url and an uploaded file are exclusive");
             }
-            Path temp = store.tempFile();
+            Path temp = files.spoolFile();
             try {
                 validateOptions(request, temp.toString());
                 Files.delete(temp);
@@ -279,19 +286,22 @@ final class JobIntake {
             throw ApiException.badRequest("the uploaded file is empty");
         }
         checkUploadDuration(validateOptions(request, temp.toString()));
-        String id = request.jobId() != null ? request.jobId() : store.newId();
-        Path dir = store.createDir(id);
+        String id = request.jobId() != null ? request.jobId() : queue.newId();
+        if (queue.holds(id)) {
+            throw new JobExistsException(id);
+        }
+        files.create(id);
         try {
-            Path inputDir = Files.createDirectories(dir.resolve(JobManager.INPUT_DIR));
-            Path input = inputDir.resolve("upload" + uploadExtension(filename, mediaType));
-            Files.move(temp, input, StandardCopyOption.ATOMIC_MOVE);
+            String input = files.putInput(id, temp, uploadExtension(filename, mediaType));
             String safeName = filename == null ? null : filename.replaceAll("[^A-Za-z0-9._ -]", "_");
-            JobRecord record = JobRecord.create(id, request, dir.relativize(input).toString(),
+            JobRecord record = JobRecord.create(id, request.toRecord(), input,
                     safeName == null ? null : JobRequest.clip(safeName));
             jobs.submit(record);
             return record;
+        } catch (JobExistsException e) {
+            throw e; // the files are another job's: a server of the same queue took the id first
         } catch (RuntimeException | IOException e) {
-            store.deleteDir(dir);
+            files.delete(id);
             throw e;
         }
     }

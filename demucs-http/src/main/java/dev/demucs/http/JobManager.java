@@ -11,16 +11,18 @@ import dev.demucs.job.JobSpec;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
 import dev.demucs.job.SeparationJob;
+import dev.demucs.job.queue.JobFiles;
+import dev.demucs.job.queue.JobQueue;
+import dev.demucs.job.queue.JobQueue.Lease;
+import dev.demucs.job.queue.JobQueue.LeaseState;
+import dev.demucs.job.queue.JobQueue.Removal;
+import dev.demucs.job.queue.JobRecord;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,26 +37,34 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The FIFO job queue and its workers. A job is {@code pending} in the queue, {@code running}
- * on a worker, then {@code completed} or {@code failed}; every change is persisted in its
- * {@code job.json} before it is visible. A worker downloads a URL input into the job directory,
- * then runs {@link SeparationJob} with the job directory as output folder, which keeps
- * {@code progress.txt} current.
+ * The workers of this server and what they do with the jobs of the {@link JobQueue}: a job is
+ * {@code pending} in the queue, {@code running} on a worker (under a lease), then
+ * {@code completed} or {@code failed}; every change is persisted by the queue before it is
+ * visible. A worker claims the next job, gets its local folder from the {@link JobFiles}
+ * (downloading a URL input into it), runs {@link SeparationJob} there, which keeps
+ * {@code progress.txt} current, publishes the outputs, then records the job completed.
  *
- * <p>Restart recovery ({@link #recover()}): pending jobs are queued again in creation order; a
- * job that was running when the server stopped is queued again (its partial outputs are
- * removed before it re-runs), at most {@value #MAX_INTERRUPTIONS} times, after which it is
- * marked failed with the reason. A job interrupted by {@link #shutdown} is recorded the same
- * way, so no job is silently lost.
+ * <p>Interruptions ({@link #recover()}, and for a shared queue every heartbeat): a job whose
+ * worker is gone (the server stopped while it ran, or another server's lease expired) is queued
+ * again (its partial outputs are removed before it re-runs), at most
+ * {@value JobRecord#MAX_INTERRUPTIONS} times, after which it is marked failed with the reason
+ * ({@link JobRecord#afterInterruption}). A job interrupted by {@link #shutdown} is recorded the
+ * same way, so no job is silently lost.
+ *
+ * <p>Cancellation: DELETE of a job running here cancels it at once; a job deleted on another
+ * server is learnt from the queue at the next heartbeat ({@link JobQueue#renew}), and its run
+ * stops between chunks.
  */
 final class JobManager {
     private static final System.Logger LOG = System.getLogger(JobManager.class.getName());
-    static final int MAX_INTERRUPTIONS = 3;
-    static final String INPUT_DIR = "input";
-    static final String LOG_FILE = "job.log";
+    /** How long an idle worker waits before looking for work again after the queue failed. */
+    private static final Duration RETRY_BACKOFF_MAX = Duration.ofSeconds(5);
+    /** How long DELETE waits for a running job's worker to stop. */
+    private static final Duration DELETE_WAIT = Duration.ofSeconds(30);
 
     private final ServerConfig config;
-    private final JobStore store;
+    private final JobQueue queue;
+    private final JobFiles files;
     private final ModelHolder model;
     private final InputFetcher fetcher;
     private final Runnable afterJob;
@@ -65,9 +75,9 @@ final class JobManager {
         return t;
     });
 
+    /** Guards claiming (a claimed job is in {@link #running} before anyone can look) and wakes idle workers. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Deque<String> queue = new ArrayDeque<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, String> latestProgress = new ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
@@ -80,11 +90,18 @@ final class JobManager {
     private static final class Running {
         final Cancellation cancellation = new Cancellation();
         final CountDownLatch done = new CountDownLatch(1);
+        final Lease lease;
         volatile boolean deleteRequested;
         volatile boolean shutdownRequested;
+        /** Another server took the job over: stop and touch nothing. */
+        volatile boolean lost;
         volatile boolean timedOut;
         volatile String phase = "starting";
         volatile List<String> notRemoved = List.of();
+
+        Running(Lease lease) {
+            this.lease = lease;
+        }
     }
 
     /** What DELETE did: the status the job had, and what could not be removed. */
@@ -94,51 +111,51 @@ final class JobManager {
     /**
      * @param hook told every job's progress after the server's own listener (tests gate runs with it)
      */
-    JobManager(ServerConfig config, JobStore store, ModelHolder model, InputFetcher fetcher, Runnable afterJob,
-               JobListener hook) {
+    JobManager(ServerConfig config, JobQueue queue, JobFiles files, ModelHolder model, InputFetcher fetcher,
+               Runnable afterJob, JobListener hook) {
         this.config = config;
-        this.store = store;
+        this.queue = queue;
+        this.files = files;
         this.model = model;
         this.fetcher = fetcher;
         this.afterJob = afterJob;
         this.hook = hook;
     }
 
-    /** Loads the jobs on disk and queues the unfinished ones again. Call before {@link #startWorkers()}. */
+    /** Queues again the jobs a stopped server left running. Call after the queue is open, before {@link #startWorkers()}. */
     void recover() {
-        for (JobRecord r : store.load()) {
-            if (JobRecord.RUNNING.equals(r.status())) {
-                if (requeueInterrupted(r.id(), "the server stopped while this job ran; it was queued again")) {
-                    queue.addLast(r.id());
-                }
-            } else if (JobRecord.PENDING.equals(r.status())) {
-                queue.addLast(r.id());
+        takeOver("the server stopped while this job ran; it was queued again");
+    }
+
+    private void takeOver(String note) {
+        for (Lease lease : queue.takeOverExpired()) {
+            if (queue.renew(lease, null) == LeaseState.CANCELLED) {
+                // deleted while its worker was gone: nobody else removes its files
+                files.delete(lease.jobId());
+                queue.release(lease);
+            } else {
+                requeueInterrupted(lease, note);
             }
         }
     }
 
     /**
      * Records that a running job was stopped by a shutdown or a crash: back to pending, or failed
-     * with the reason once it was interrupted {@value #MAX_INTERRUPTIONS} times.
-     *
-     * @return true when it is pending again (the caller queues it at the next start or now)
+     * with the reason at its {@value JobRecord#MAX_INTERRUPTIONS}th interruption.
      */
-    private boolean requeueInterrupted(String id, String note) {
-        Path dir = store.dir(id);
-        JobRecord r = store.get(id).orElse(null);
-        if (r == null) {
-            return false;
+    private void requeueInterrupted(Lease lease, String note) {
+        String id = lease.jobId();
+        JobRecord next = lease.record().afterInterruption(note);
+        if (JobRecord.FAILED.equals(next.status())) {
+            recordFailure(lease, next.error(), false);
+            return;
         }
-        if (r.interruptions() + 1 >= MAX_INTERRUPTIONS) {
-            String why = "interrupted " + (r.interruptions() + 1)
-                    + " times (the server stopped or crashed while it ran); not retried again";
-            recordFailure(id, dir, why);
-            return false;
+        if (queue.update(lease, x -> x.afterInterruption(note)).isEmpty()) {
+            return;
         }
-        store.update(id, x -> x.interrupted(note));
-        writeProgress(dir, ProgressFile.idle(false));
-        log(dir, note);
-        return true;
+        files.writeProgress(id, ProgressFile.idle(false));
+        files.log(id, note);
+        wakeWorkers();
     }
 
     void startWorkers() {
@@ -149,11 +166,59 @@ final class JobManager {
             workers.add(t);
             t.start();
         }
+        queue.heartbeat().ifPresent(every -> timer.scheduleWithFixedDelay(this::heartbeat,
+                every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /**
-     * Checks that a new job can be accepted now: not closing, queue not full, and the data
-     * directory's disk keeps {@link ServerConfig#minFreeBytes()} free after {@code incomingBytes}.
+     * Renews the leases of the jobs running here (stopping those deleted elsewhere or taken
+     * over), then takes over the jobs of servers that stopped renewing theirs.
+     */
+    private void heartbeat() {
+        for (Running r : running.values()) {
+            try {
+                String p = latestProgress.get(r.lease.jobId());
+                LeaseState state = queue.renew(r.lease, p == null ? null : ProgressSnapshot.fromJson(p));
+                if (state != LeaseState.HELD) {
+                    stopLost(r, state);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot renew the lease of job " + r.lease.jobId() + " (retried at the next heartbeat): "
+                        + DemucsException.oneLine(e));
+            }
+        }
+        if (!stopping) {
+            try {
+                takeOver("the server running this job stopped answering; it was queued again");
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot look for jobs of stopped servers (retried at the next heartbeat): "
+                        + DemucsException.oneLine(e));
+            }
+        }
+    }
+
+    /** A running job's lease is gone: deleted (remove its files when it stops) or taken over (touch nothing). */
+    private static void stopLost(Running r, LeaseState state) {
+        if (state == LeaseState.CANCELLED) {
+            r.deleteRequested = true;
+        } else {
+            r.lost = true;
+        }
+        r.cancellation.cancel();
+    }
+
+    private void wakeWorkers() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Checks that a new job can be accepted now: not closing, queue not full, and the job
+     * files' disk keeps {@link ServerConfig#minFreeBytes()} free after {@code incomingBytes}.
      *
      * @throws ApiException 503 when closing and 429 when the queue is full (both with Retry-After),
      *                      507 when the disk is short
@@ -168,7 +233,7 @@ final class JobManager {
         }
         long free;
         try {
-            free = Files.getFileStore(config.dataDir()).getUsableSpace();
+            free = files.usableBytes();
         } catch (IOException e) {
             throw new ApiException(507, "cannot read the free space of the data directory: " + DemucsException.oneLine(e));
         }
@@ -179,110 +244,127 @@ final class JobManager {
         }
     }
 
-    /** Persists a new pending job and queues it. The job directory must exist. */
+    /**
+     * Persists a new pending job and wakes a worker. The job's files must exist.
+     *
+     * @throws dev.demucs.job.queue.JobExistsException when the id is taken
+     */
     void submit(JobRecord record) {
         lock.lock();
         try {
             checkCapacity(0);
-            Path dir = store.dir(record.id());
-            writeProgress(dir, ProgressFile.idle(model.ready()));
-            store.put(record);
-            log(dir, "created");
-            queue.addLast(record.id());
+            files.writeProgress(record.id(), ProgressFile.idle(model.ready()));
+            queue.create(record);
+            files.log(record.id(), "created");
             changed.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
+    /** Pending jobs in the queue (all servers of a shared queue). */
     int queuedCount() {
+        return (int) Math.min(Integer.MAX_VALUE, queue.count(JobRecord.PENDING));
+    }
+
+    /**
+     * Jobs running on this server's workers. Under the claim lock: a job the queue already
+     * shows running is counted (a claim registers its job before the lock is let go).
+     */
+    int activeCount() {
         lock.lock();
         try {
-            return queue.size();
+            return running.size();
         } finally {
             lock.unlock();
         }
-    }
-
-    int activeCount() {
-        return running.size();
     }
 
     Optional<String> deviceFallback() {
         return Optional.ofNullable(deviceFallback);
     }
 
-    /** What a running job is doing: downloading, separating; empty when it is not running. */
+    /** What a running job is doing: downloading, separating; empty when it is not running here. */
     Optional<String> phase(String id) {
-        Running r = running.get(id);
+        Running r;
+        lock.lock(); // as activeCount: a job claimed here has its phase once the queue shows it running
+        try {
+            r = running.get(id);
+        } finally {
+            lock.unlock();
+        }
         return r == null ? Optional.empty() : Optional.of(r.phase);
     }
 
     /** Position in the queue (0 = next), or -1. */
     int queuePosition(String id) {
-        lock.lock();
-        try {
-            int i = 0;
-            for (String q : queue) {
-                if (q.equals(id)) {
-                    return i;
-                }
-                i++;
-            }
-            return -1;
-        } finally {
-            lock.unlock();
-        }
+        return queue.queuePosition(id);
     }
 
-    /** The job's latest progress.txt content (memory first, then the file). */
+    /** The job's latest progress: in memory when it runs here, else as the queue or the job's files keep it. */
     Optional<ProgressSnapshot> progress(String id) {
         String json = latestProgress.get(id);
         if (json != null) {
             return Optional.of(ProgressSnapshot.fromJson(json));
         }
-        try {
-            return ProgressFile.read(store.dir(id));
-        } catch (DemucsException e) {
-            return Optional.empty();
-        }
+        return queue.progress(id).or(() -> files.progress(id));
     }
 
     /**
-     * Cancels a pending or running job and removes it with its files.
+     * Cancels a pending or running job and removes it with its files. A job running on another
+     * server of a shared queue stops at that server's next heartbeat, which removes its files.
      *
      * @return the status the job had and what could not be removed
      * @throws ApiException 404 when there is no such job
      */
     Deleted delete(String id) {
         Running r;
-        JobRecord record;
+        Removal removal;
         lock.lock();
         try {
-            record = store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
-            if (queue.remove(id)) {
-                return new Deleted(JobRecord.PENDING, store.delete(id));
-            }
+            removal = queue.remove(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
             r = running.get(id);
-            if (r == null) {
-                return new Deleted(record.status(), store.delete(id));
+            if (r == null && !removal.running()) {
+                return new Deleted(removal.previousStatus(), files.delete(id));
             }
-            r.deleteRequested = true;
-            store.forget(id);
+            if (r != null) {
+                r.deleteRequested = true;
+            }
         } finally {
             lock.unlock();
         }
+        if (r == null) {
+            return awaitRemoteStop(id);
+        }
         r.cancellation.cancel();
         // a job its worker has just recorded as finished, but not yet let go of, keeps that status
-        String previous = record.finished() ? record.status() : JobRecord.RUNNING;
+        String previous = removal.running() ? JobRecord.RUNNING : removal.previousStatus();
         try {
-            if (!r.done.await(30, TimeUnit.SECONDS)) {
+            if (!r.done.await(DELETE_WAIT.toSeconds(), TimeUnit.SECONDS)) {
                 return new Deleted(previous, List.of("jobs/" + id + " (its worker has not stopped yet; removed when it does)"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return new Deleted(previous, r.notRemoved);
+    }
+
+    /** Waits for the server running a deleted job to stop it and release its id. */
+    private Deleted awaitRemoteStop(String id) {
+        long deadline = System.nanoTime() + DELETE_WAIT.toNanos();
+        while (queue.holds(id)) {
+            if (System.nanoTime() > deadline) {
+                return new Deleted(JobRecord.RUNNING, List.of("jobs/" + id
+                        + " (the server running it has not stopped it yet; removed when it does)"));
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new Deleted(JobRecord.RUNNING, List.of());
     }
 
     /** @param device this worker's own device, or null to share the model holder's separator */
@@ -304,31 +386,16 @@ final class JobManager {
             return;
         }
         while (true) {
-            String id;
-            Running r = new Running();
-            lock.lock();
-            try {
-                while (queue.isEmpty() && !stopping) {
-                    changed.awaitUninterruptibly();
-                }
-                if (stopping) {
-                    return;
-                }
-                id = queue.pollFirst();
-                running.put(id, r);
-            } finally {
-                lock.unlock();
+            Running r = claimNext();
+            if (r == null) {
+                return;
             }
+            String id = r.lease.jobId();
             try {
                 if (loaded == null) {
-                    String why = modelError;
-                    try {
-                        store.update(id, JobRecord::started);
-                    } finally {
-                        recordFailure(id, store.dir(id), why);
-                    }
+                    recordFailure(r.lease, modelError, false);
                 } else {
-                    run(id, loaded, r);
+                    run(loaded, r);
                 }
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.ERROR, "worker error on job " + id, e);
@@ -336,7 +403,12 @@ final class JobManager {
                 running.remove(id);
                 latestProgress.remove(id);
                 if (r.deleteRequested) {
-                    r.notRemoved = store.deleteDir(store.dir(id));
+                    r.notRemoved = files.delete(id);
+                    try {
+                        queue.release(r.lease);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "deleted job " + id + ": " + DemucsException.oneLine(e));
+                    }
                 }
                 r.done.countDown();
                 try {
@@ -348,38 +420,80 @@ final class JobManager {
         }
     }
 
-    private void run(String id, ModelHolder.Loaded loaded, Running r) {
-        Path dir = store.dir(id);
+    /**
+     * Waits for a job and claims it (registered in {@link #running} under the lock, so DELETE
+     * finds it); null when the server stops. Jobs created here wake the worker; jobs of other
+     * servers are seen at the queue's poll interval. A failing queue is retried with backoff.
+     */
+    private Running claimNext() {
+        long backoff = 100;
+        lock.lock();
+        try {
+            while (true) {
+                if (stopping) {
+                    return null;
+                }
+                Optional<Lease> lease;
+                long waitMillis;
+                try {
+                    lease = queue.claim();
+                    backoff = 100;
+                    waitMillis = queue.pollInterval().map(Duration::toMillis).orElse(0L);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot claim a job (retried in " + backoff + " ms): " + DemucsException.oneLine(e));
+                    lease = Optional.empty();
+                    waitMillis = backoff;
+                    backoff = Math.min(backoff * 2, RETRY_BACKOFF_MAX.toMillis());
+                }
+                if (lease.isPresent()) {
+                    Running r = new Running(lease.get());
+                    running.put(lease.get().jobId(), r);
+                    return r;
+                }
+                if (waitMillis > 0) {
+                    changed.await(waitMillis, TimeUnit.MILLISECONDS);
+                } else {
+                    changed.awaitUninterruptibly();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run(ModelHolder.Loaded loaded, Running r) {
+        Lease lease = r.lease;
+        String id = lease.jobId();
         long t0 = System.nanoTime();
         ScheduledFuture<?> deadline = timer.schedule(() -> {
             r.timedOut = true;
             r.cancellation.cancel();
         }, config.maxJobTime().toNanos(), TimeUnit.NANOSECONDS);
-        Path input = null;
+        Path work = null;
         try {
-            Optional<JobRecord> started = store.update(id, JobRecord::started);
-            if (started.isEmpty()) {
-                return;
-            }
-            JobRecord rec = started.get();
-            JobRequest req = rec.request();
-            log(dir, "started (attempt " + rec.attempts() + ")");
-            input = rec.inputFile() == null ? null : dir.resolve(rec.inputFile());
+            JobRecord rec = lease.record();
+            JobRequest req = JobRequest.fromRecord(rec.request());
+            files.log(id, "started (attempt " + rec.attempts() + ")");
+            work = files.workDir(id, rec.inputFile());
+            Path input = rec.inputFile() == null ? null : work.resolve(rec.inputFile());
             if (input == null || !Files.isRegularFile(input)) {
                 if (req.inputUrl() == null) {
                     throw new DemucsException("the uploaded input file is missing from the job directory");
                 }
-                Path inputDir = Files.createDirectories(dir.resolve(INPUT_DIR));
+                Path inputDir = Files.createDirectories(work.resolve(JobFiles.INPUT_DIR));
                 input = inputDir.resolve("source" + extensionOf(URI.create(req.inputUrl()).getPath()));
                 r.phase = "downloading";
-                log(dir, "downloading " + Fetcher.redact(req.inputUrl()));
+                files.log(id, "downloading " + Fetcher.redact(req.inputUrl()));
                 fetcher.fetch(req.inputUrl(), input, r.cancellation);
-                String relative = dir.relativize(input).toString();
-                store.update(id, x -> x.withInputFile(relative));
-                log(dir, "downloaded " + Files.size(input) + " bytes");
+                String relative = work.relativize(input).toString();
+                queue.update(lease, x -> x.withInputFile(relative));
+                files.log(id, "downloaded " + Files.size(input) + " bytes");
             }
-            JobLayout.removePreviousOutputs(dir);
-            JobSpec spec = req.spec(input.toString(), dir, config.jobLimits());
+            JobLayout.removePreviousOutputs(work);
+            JobSpec spec = req.spec(input.toString(), work, config.jobLimits());
             Separator separator = loaded.separator();
             boolean own = false;
             if (spec.hasSeparatorOptions()) {
@@ -388,9 +502,9 @@ final class JobManager {
                 own = true;
             }
             r.phase = "separating";
-            log(dir, "separating");
+            files.log(id, "separating");
             try {
-                SeparationJob.run(spec, separator, new Listener(id, dir), r.cancellation);
+                SeparationJob.run(spec, separator, new Listener(id), r.cancellation);
             } finally {
                 if (own) {
                     separator.close();
@@ -399,29 +513,45 @@ final class JobManager {
             if (r.timedOut) {
                 throw new DemucsException(timeLimitMessage());
             }
-            store.update(id, JobRecord::completed);
-            log(dir, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
-            deleteQuietly(input);
+            files.publish(id, work); // every file is readable before the job reads completed
+            if (queue.update(lease, JobRecord::completed).isEmpty()) {
+                noteGone(r);
+                return;
+            }
+            files.log(id, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
+            files.dropInput(id, work);
         } catch (RuntimeException | IOException e) {
             if (r.cancellation.isCancelled() && !r.timedOut) {
-                if (r.deleteRequested) {
+                if (r.deleteRequested || r.lost) {
                     return;
                 }
                 if (r.shutdownRequested) {
-                    requeueInterrupted(id, "interrupted by a server shutdown; queued again");
+                    requeueInterrupted(lease, "interrupted by a server shutdown; queued again");
                     return;
                 }
             }
-            String why = r.timedOut ? timeLimitMessage()
-                    : message(e).replace(dir.toString() + java.io.File.separator, "").replace(dir.toString(), ".");
+            String why = r.timedOut ? timeLimitMessage() : work == null ? message(e)
+                    : message(e).replace(work.toString() + java.io.File.separator, "").replace(work.toString(), ".");
             if (!r.timedOut && !(e instanceof DemucsException) && !(e instanceof ApiException) && !(e instanceof IOException)
                     && !(e instanceof java.io.UncheckedIOException)) {
                 LOG.log(System.Logger.Level.ERROR, "job " + id + " failed with an unexpected error", e);
             }
-            dropFiles(dir);
-            recordFailure(id, dir, why, r.timedOut);
+            if (work != null) {
+                files.dropOutputs(id, work, true);
+            }
+            recordFailure(lease, why, r.timedOut);
         } finally {
             deadline.cancel(false);
+        }
+    }
+
+    /** The queue refused a change of a job this worker runs: learn whether it was deleted or taken over. */
+    private void noteGone(Running r) {
+        LeaseState state = queue.renew(r.lease, null);
+        if (state == LeaseState.CANCELLED) {
+            r.deleteRequested = true;
+        } else if (state == LeaseState.LOST) {
+            r.lost = true;
         }
     }
 
@@ -432,37 +562,25 @@ final class JobManager {
     }
 
     /**
-     * Marks a job failed with the reason: in memory at once (what the API shows), on disk as
-     * soon as the store can write it (retried later when it cannot now).
+     * Marks a job failed with the reason: progress.txt first (a job that reads failed already
+     * shows the error state), then the record (kept in memory and written later when the store
+     * cannot write it now). {@code overwrite} replaces an error progress.txt already holds (a
+     * cancellation's).
      */
-    private void recordFailure(String id, Path dir, String why) {
-        recordFailure(id, dir, why, false);
-    }
-
-    /** As above; {@code overwrite} replaces an error progress.txt already holds (a cancellation's). */
-    private void recordFailure(String id, Path dir, String why, boolean overwrite) {
+    private void recordFailure(Lease lease, String why, boolean overwrite) {
+        String id = lease.jobId();
         Optional<ProgressSnapshot> p = progress(id);
         if (overwrite || p.isEmpty() || p.get().state() != ProgressSnapshot.State.ERROR) {
-            writeError(dir, why); // progress.txt first: a job that reads failed already shows the error state
+            writeError(id, why);
             latestProgress.remove(id);
         }
         try {
-            store.update(id, x -> x.failed(why));
+            queue.update(lease, x -> x.failed(why));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
                     + DemucsException.oneLine(e));
         }
-        log(dir, "failed: " + why);
-    }
-
-    /** A failed job keeps its record, log and progress.txt; its input and partial outputs go. */
-    private static void dropFiles(Path dir) {
-        try {
-            JobLayout.removePreviousOutputs(dir);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not remove the partial outputs of " + dir + ": " + DemucsException.oneLine(e));
-        }
-        JobStore.deleteTree(dir.resolve(INPUT_DIR));
+        files.log(id, "failed: " + why);
     }
 
     private static String message(Exception e) {
@@ -488,47 +606,19 @@ final class JobManager {
         return ext.matches("\\.[a-z0-9]{1,8}") ? ext : "";
     }
 
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // the input is removed with the job at the latest
-        }
-    }
-
-    private static void writeProgress(Path dir, ProgressSnapshot s) {
-        try {
-            ProgressFile.write(dir, s);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, DemucsException.oneLine(e));
-        }
-    }
-
-    private void writeError(Path dir, String why) {
+    private void writeError(String id, String why) {
         ProgressSnapshot idle = ProgressFile.idle(model.ready());
-        writeProgress(dir, idle.with(ProgressSnapshot.State.ERROR, idle.tasks(),
+        files.writeProgress(id, idle.with(ProgressSnapshot.State.ERROR, idle.tasks(),
                 new ProgressSnapshot.Details(model.ready(), 0, 0, 0.0, why)));
-    }
-
-    /** Appends a line to the job's log (best effort). */
-    static void log(Path dir, String line) {
-        try {
-            Files.writeString(dir.resolve(LOG_FILE), Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // the log is informative only
-        }
     }
 
     /** Keeps the latest progress in memory and logs state changes. */
     private final class Listener implements JobListener {
         private final String id;
-        private final Path dir;
         private String lastLine;
 
-        Listener(String id, Path dir) {
+        Listener(String id) {
             this.id = id;
-            this.dir = dir;
         }
 
         @Override
@@ -539,7 +629,7 @@ final class JobManager {
                     + p.details().totalSegments() + " segments";
             if (!line.equals(lastLine)) {
                 lastLine = line;
-                log(dir, line);
+                files.log(id, line);
             }
         }
 

@@ -8,6 +8,7 @@ import dev.demucs.job.JobFields;
 import dev.demucs.job.JobInputException;
 import dev.demucs.job.JobLimits;
 import dev.demucs.job.JobSpec;
+import dev.demucs.job.queue.JobRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
                   String twoStems, Integer mp3Bitrate, String clipMode, Integer shifts, Double overlap, Long seed) {
 
     /** Ids chosen by clients: letters, digits, '-' and '_', 1 to 64 characters. */
-    static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final Pattern JOB_ID = JobRecord.ID;
 
     private static final String INPUT_URL = "input_url";
     private static final String JOB_ID_FIELD = "job_id";
@@ -169,11 +170,29 @@ record JobRequest(String inputUrl, String intervalCut, Boolean allStems, String 
         return s.length() > 80 ? s.substring(0, 80) + "…" : s;
     }
 
-    /** The request as stored in job.json and shown to clients (URL query string hidden). */
-    ObjectNode toPublicJson() {
-        ObjectNode o = Json.RECORDS.valueToTree(this);
-        if (inputUrl != null) {
-            o.put("input_url", dev.demucs.net.Fetcher.redact(inputUrl));
+    /** The request as a job's record keeps it ({@link JobRecord#request()}, snake_case, nulls left out). */
+    ObjectNode toRecord() {
+        return Json.RECORDS.valueToTree(this);
+    }
+
+    /**
+     * The request a job's record keeps.
+     *
+     * @throws IllegalArgumentException when the stored request does not read as one
+     */
+    static JobRequest fromRecord(ObjectNode stored) {
+        try {
+            return Json.RECORDS.treeToValue(stored, JobRequest.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("the job's stored request is unreadable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A stored request as shown to clients (URL query string hidden). */
+    static ObjectNode toPublicJson(ObjectNode stored) {
+        ObjectNode o = stored.deepCopy();
+        if (o.hasNonNull("input_url")) {
+            o.put("input_url", dev.demucs.net.Fetcher.redact(o.get("input_url").asText()));
         }
         return o;
     }

@@ -1,21 +1,18 @@
 package dev.demucs.http;
 
 import dev.demucs.core.DeviceInUse;
-import dev.demucs.job.JobLayout;
 import dev.demucs.job.JobLimits;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.demucs.job.ProgressFile;
 import dev.demucs.job.ProgressSnapshot;
+import dev.demucs.job.queue.JobFiles;
+import dev.demucs.job.queue.JobQueue;
+import dev.demucs.job.queue.JobRecord;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,15 +25,19 @@ final class JobViews {
     private static final int MAX_LOG_CHUNK = 1 << 20;
 
     private final ServerConfig config;
-    private final JobStore store;
+    private final JobQueue queue;
+    private final JobFiles files;
     private final JobManager jobs;
     private final ModelHolder model;
     private final String version;
+    private final String nodeId;
     private final Instant startedAt = Instant.now();
 
-    JobViews(ServerConfig config, JobStore store, JobManager jobs, ModelHolder model, String version) {
+    JobViews(ServerConfig config, JobQueue queue, JobFiles files, JobManager jobs, ModelHolder model, String version, String nodeId) {
+        this.nodeId = nodeId;
         this.config = config;
-        this.store = store;
+        this.queue = queue;
+        this.files = files;
         this.jobs = jobs;
         this.model = model;
         this.version = version;
@@ -57,7 +58,6 @@ final class JobViews {
     }
 
     private void status(Exchange ex, List<String> p) throws IOException {
-        List<JobRecord> all = store.all();
         ObjectNode o = Json.object()
                 .put("status", "running")
                 .put("models_ready", model.ready());
@@ -65,8 +65,8 @@ final class JobViews {
         model.error().ifPresent(e -> o.put("model_error", e));
         o.put("active_jobs", jobs.activeCount())
                 .put("queued_jobs", jobs.queuedCount())
-                .put("completed_jobs", all.stream().filter(j -> JobRecord.COMPLETED.equals(j.status())).count())
-                .put("failed_jobs", all.stream().filter(j -> JobRecord.FAILED.equals(j.status())).count())
+                .put("completed_jobs", queue.count(JobRecord.COMPLETED))
+                .put("failed_jobs", queue.count(JobRecord.FAILED))
                 .put("workers", config.workers())
                 .put("queue_capacity", config.queueCapacity())
                 // the device in use once the model is loaded (auto resolved), the configured one before
@@ -77,7 +77,25 @@ final class JobViews {
         o.set("limits", limitsJson(config.jobLimits()));
         o.put("version", version)
                 .put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());
+        cluster(o);
         ex.sendJson(200, o);
+    }
+
+    /** The servers of a shared queue (nothing for a single server): who is alive, their workers, what runs. */
+    private void cluster(ObjectNode o) {
+        List<JobQueue.NodeInfo> nodes = queue.nodes();
+        if (nodes.isEmpty()) {
+            return;
+        }
+        o.put("node_id", nodeId)
+                .put("running_jobs", queue.count(JobRecord.RUNNING))
+                .put("nodes_alive", nodes.stream().filter(JobQueue.NodeInfo::alive).count())
+                .put("cluster_workers", nodes.stream().filter(JobQueue.NodeInfo::alive).mapToInt(JobQueue.NodeInfo::workers).sum());
+        ArrayNode list = o.putArray("nodes");
+        for (JobQueue.NodeInfo n : nodes) {
+            list.addObject().put("node_id", n.id()).put("address", n.address()).put("workers", n.workers())
+                    .put("running_jobs", n.runningJobs()).put("last_heartbeat", n.lastHeartbeat()).put("alive", n.alive());
+        }
     }
 
     /** The operator's caps, named as their flags; a cap that is off is null. */
@@ -129,21 +147,13 @@ final class JobViews {
                 throw ApiException.badRequest("limit must be a whole number in 1 … 10000, got '" + JobRequest.clip(q.get("limit")) + "'");
             }
         }
-        List<JobRecord> all = store.all();
-        all.sort(Comparator.comparing(JobRecord::createdAt).reversed().thenComparing(JobRecord::id));
         ArrayNode list = Json.MAPPER.createArrayNode();
-        for (JobRecord r : all) {
-            if (list.size() >= limit) {
-                break;
-            }
-            if (status != null && !status.equals(r.status())) {
-                continue;
-            }
+        for (JobRecord r : queue.list(status, limit)) {
             list.add(summary(r));
         }
         ObjectNode o = Json.object();
         o.set("jobs", list);
-        o.put("total", all.size());
+        o.put("total", queue.count(null));
         ex.sendJson(200, o);
     }
 
@@ -161,8 +171,7 @@ final class JobViews {
     }
 
     private void getJob(Exchange ex, List<String> p) throws IOException {
-        JobRecord r = job(store, p.get(0));
-        Path dir = store.dir(r.id());
+        JobRecord r = job(queue, p.get(0));
         ObjectNode o = Json.object().put("job_id", r.id()).put("status", r.status());
         Optional<ProgressSnapshot> progress = jobs.progress(r.id());
         ObjectNode progressJson = progress.isPresent()
@@ -179,7 +188,7 @@ final class JobViews {
         if (r.note() != null) {
             o.put("note", r.note());
         }
-        ObjectNode request = r.request() == null ? Json.object() : r.request().toPublicJson();
+        ObjectNode request = r.request() == null ? Json.object() : JobRequest.toPublicJson(r.request());
         if (r.inputName() != null) {
             request.put("upload_name", r.inputName());
         }
@@ -187,21 +196,21 @@ final class JobViews {
         o.put("logs_url", "/job/" + r.id() + "/logs");
         if (JobRecord.COMPLETED.equals(r.status())) {
             o.put("result_url", "/result/" + r.id());
-            ArrayNode files = Json.MAPPER.createArrayNode();
-            for (Path f : ResultFiles.list(dir)) {
-                files.addObject()
-                        .put("name", f.getFileName().toString())
-                        .put("path", dir.relativize(f).toString().replace('\\', '/'))
-                        .put("bytes", Files.size(f))
-                        .put("url", "/result/" + r.id() + "/" + f.getFileName());
+            ArrayNode list = Json.MAPPER.createArrayNode();
+            for (JobFiles.ResultFile f : files.results(r.id())) {
+                list.addObject()
+                        .put("name", f.name())
+                        .put("path", f.path())
+                        .put("bytes", f.bytes())
+                        .put("url", "/result/" + r.id() + "/" + f.name());
             }
-            o.set("files", files);
+            o.set("files", list);
         }
         ex.sendJson(200, o);
     }
 
     private void deleteJob(Exchange ex, List<String> p) throws IOException {
-        String id = job(store, p.get(0)).id();
+        String id = job(queue, p.get(0)).id();
         JobManager.Deleted d = jobs.delete(id);
         ObjectNode o = Json.object().put("status", "deleted").put("job_id", id).put("previous_status", d.previousStatus());
         if (!d.notRemoved().isEmpty()) {
@@ -214,7 +223,7 @@ final class JobViews {
     }
 
     private void jobLogs(Exchange ex, List<String> p) throws IOException {
-        JobRecord r = job(store, p.get(0));
+        JobRecord r = job(queue, p.get(0));
         String offsetText = ex.query().getOrDefault("offset", "0");
         long offset;
         try {
@@ -225,27 +234,15 @@ final class JobViews {
         if (offset < 0) {
             throw ApiException.badRequest("offset must be a whole number >= 0, got '" + JobRequest.clip(offsetText) + "'");
         }
-        Path log = store.dir(r.id()).resolve(JobManager.LOG_FILE);
-        String text = "";
-        long next = offset;
-        if (Files.exists(log)) {
-            try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-                long size = f.length();
-                if (offset < size) {
-                    byte[] b = new byte[(int) Math.min(MAX_LOG_CHUNK, size - offset)];
-                    f.seek(offset);
-                    f.readFully(b);
-                    text = new String(b, StandardCharsets.UTF_8);
-                    next = offset + b.length;
-                }
-            }
-        }
-        ex.sendJson(200, Json.object().put("logs", text).put("offset", next).put("status", r.status()));
+        JobFiles.LogChunk chunk = files.readLog(r.id(), offset, MAX_LOG_CHUNK);
+        ex.sendJson(200, Json.object().put("logs", chunk.text()).put("offset", chunk.nextOffset()).put("status", r.status()));
     }
 
     /** The job with this id; 404 when there is none or the id is not a valid one. */
-    static JobRecord job(JobStore store, String id) {
-        store.dir(id); // validates the id
-        return store.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
+    static JobRecord job(JobQueue queue, String id) {
+        if (!JobRecord.validId(id)) {
+            throw ApiException.notFound("no job with id '" + (id == null ? "" : JobRequest.clip(id)) + "'");
+        }
+        return queue.get(id).orElseThrow(() -> ApiException.notFound("no job with id '" + id + "'"));
     }
 }

@@ -65,6 +65,12 @@ final class Router extends Handler.Abstract {
             callback.succeeded();
         } catch (ApiException e) {
             answerError(ex, e, callback);
+        } catch (dev.demucs.job.queue.JobExistsException e) {
+            answerError(ex, ApiException.conflict(e.getMessage()), callback);
+        } catch (dev.demucs.job.queue.QueueUnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, ex.method() + " " + ex.rawPath() + ": " + e.getMessage());
+            answerError(ex, new ApiException(503, "the job queue is unavailable (" + e.getMessage() + "); retry shortly",
+                    java.util.Map.of("Retry-After", JsonErrorHandler.RETRY_AFTER_SECONDS)), callback);
         } catch (IOException e) {
             callback.failed(new EofException(e)); // the client went away or stalled past the idle timeout: not worth a warning
         } catch (RuntimeException e) {

@@ -1,31 +1,34 @@
 package dev.demucs.http;
 
 import dev.demucs.job.JobListener;
+import dev.demucs.job.queue.DirectoryJobFiles;
+import dev.demucs.job.queue.FileJobQueue;
+import dev.demucs.job.queue.JobQueue;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * What tests may replace in a server: the job store (to make writes fail), a listener told every
- * job's progress (to hold a run at a known point), and which callers count as the machine itself.
+ * What tests may replace in a server: the job queue of the default file store (to make writes
+ * fail), a listener told every job's progress (to hold a run at a known point), and which
+ * callers count as the machine itself.
  *
- * @param store      makes the store from the data directory
- * @param jobHook    told every progress update of every job, after the server's own listener
+ * @param queue       makes the single-server queue over the data directory's job folders
+ * @param jobHook     told every progress update of every job, after the server's own listener
  * @param localCaller true for a caller address that may skip a generated token
  */
-record Seams(Function<Path, JobStore> store, JobListener jobHook, Predicate<InetAddress> localCaller) {
-    static final Seams NONE = new Seams(JobStore::new, JobListener.NONE, InetAddress::isLoopbackAddress);
+record Seams(Function<DirectoryJobFiles, JobQueue> queue, JobListener jobHook, Predicate<InetAddress> localCaller) {
+    static final Seams NONE = new Seams(FileJobQueue::new, JobListener.NONE, InetAddress::isLoopbackAddress);
 
-    Seams withStore(Function<Path, JobStore> s) {
-        return new Seams(s, jobHook, localCaller);
+    Seams withQueue(Function<DirectoryJobFiles, JobQueue> q) {
+        return new Seams(q, jobHook, localCaller);
     }
 
     Seams withJobHook(JobListener h) {
-        return new Seams(store, h, localCaller);
+        return new Seams(queue, h, localCaller);
     }
 
     Seams withLocalCaller(Predicate<InetAddress> l) {
-        return new Seams(store, jobHook, l);
+        return new Seams(queue, jobHook, l);
     }
 }

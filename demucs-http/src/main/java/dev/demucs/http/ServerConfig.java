@@ -102,6 +102,13 @@ public final class ServerConfig {
     private final Duration maxJobTime;
     private final long minFreeBytes;
     private final boolean noAuth;
+    // cluster mode
+    private final String store;
+    private final String files;
+    private final String nodeId;
+    private final Duration lease;
+    private final Duration heartbeat;
+    private final Duration poll;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -131,6 +138,12 @@ public final class ServerConfig {
         maxJobTime = b.maxJobTime;
         minFreeBytes = b.minFreeBytes;
         noAuth = b.noAuth;
+        store = b.store;
+        files = b.files;
+        nodeId = b.nodeId;
+        lease = b.lease;
+        heartbeat = b.heartbeat;
+        poll = b.poll;
     }
 
     public static Builder builder() {
@@ -167,6 +180,12 @@ public final class ServerConfig {
         b.maxJobTime = maxJobTime;
         b.minFreeBytes = minFreeBytes;
         b.noAuth = noAuth;
+        b.store = store;
+        b.files = files;
+        b.nodeId = nodeId;
+        b.lease = lease;
+        b.heartbeat = heartbeat;
+        b.poll = poll;
         return b;
     }
 
@@ -324,6 +343,44 @@ public final class ServerConfig {
         return noAuth;
     }
 
+    /**
+     * Where the job queue lives: empty for the single-server default ({@code job.json} files
+     * beside the job files); a location a {@link dev.demucs.job.queue.JobBackendProvider} on the
+     * class path handles ({@code jdbc:postgresql://host/db}, with demucs-cluster) for a queue
+     * shared by several servers.
+     */
+    public Optional<String> store() {
+        return Optional.ofNullable(store);
+    }
+
+    /**
+     * Where the job files live: empty for {@link #dataDir()}; a folder (a volume shared by
+     * several servers), or a location a provider handles ({@code s3://bucket/prefix}).
+     */
+    public Optional<String> files() {
+        return Optional.ofNullable(files);
+    }
+
+    /** This server's id among the servers of a shared queue; empty = a random one per start. */
+    public Optional<String> nodeId() {
+        return Optional.ofNullable(nodeId);
+    }
+
+    /** How long a running job's lease lasts in a shared queue without a heartbeat: a dead server's job runs elsewhere after this. */
+    public Duration lease() {
+        return lease;
+    }
+
+    /** How often a server of a shared queue renews its leases and checks for jobs deleted elsewhere. */
+    public Duration heartbeat() {
+        return heartbeat;
+    }
+
+    /** How often an idle worker of a shared queue looks for jobs created on other servers. */
+    public Duration poll() {
+        return poll;
+    }
+
     // ---- end of server hardening ----
 
     @Override
@@ -364,6 +421,12 @@ public final class ServerConfig {
         private Duration maxJobTime = DEFAULT_MAX_JOB_TIME;
         private long minFreeBytes = DEFAULT_MIN_FREE_MB * 1024 * 1024;
         private boolean noAuth;
+        private String store;
+        private String files;
+        private String nodeId;
+        private Duration lease = dev.demucs.job.queue.NodeSettings.DEFAULT_LEASE;
+        private Duration heartbeat = dev.demucs.job.queue.NodeSettings.DEFAULT_HEARTBEAT;
+        private Duration poll = dev.demucs.job.queue.NodeSettings.DEFAULT_POLL;
 
         private Builder() {
         }
@@ -508,6 +571,42 @@ public final class ServerConfig {
             return this;
         }
 
+        /** See {@link ServerConfig#store()}; null or blank = the single-server default. */
+        public Builder store(String store) {
+            this.store = store == null || store.isBlank() ? null : store.trim();
+            return this;
+        }
+
+        /** See {@link ServerConfig#files()}; null or blank = the data directory. */
+        public Builder files(String files) {
+            this.files = files == null || files.isBlank() ? null : files.trim();
+            return this;
+        }
+
+        /** See {@link ServerConfig#nodeId()}; null or blank = random. */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId == null || nodeId.isBlank() ? null : nodeId.trim();
+            return this;
+        }
+
+        /** See {@link ServerConfig#lease()}. */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        /** See {@link ServerConfig#heartbeat()}. */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /** See {@link ServerConfig#poll()}. */
+        public Builder poll(Duration poll) {
+            this.poll = poll;
+            return this;
+        }
+
         public Builder noAuth(boolean noAuth) {
             this.noAuth = noAuth;
             return this;
@@ -572,6 +671,15 @@ public final class ServerConfig {
             }
             if (jobLimits == null) {
                 throw bad("jobLimits", null, "must not be null (JobLimits.NONE for no caps)");
+            }
+            requirePositive("lease", lease);
+            requirePositive("heartbeat", heartbeat);
+            requirePositive("poll", poll);
+            if (heartbeat.compareTo(lease) >= 0) {
+                throw bad("heartbeat", heartbeat, "must be shorter than the lease (" + lease + ")");
+            }
+            if (nodeId != null && !nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+                throw bad("nodeId", nodeId, "must be 1 to 64 letters, digits, '.', '_', ':' or '-'");
             }
             return new ServerConfig(this);
         }

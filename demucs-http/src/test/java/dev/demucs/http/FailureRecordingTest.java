@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.demucs.job.JobListener;
+import dev.demucs.job.queue.FileJobQueue;
 import dev.demucs.job.ProgressSnapshot;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -37,9 +38,9 @@ class FailureRecordingTest {
                 }
             }
         };
-        Seams seams = Seams.NONE.withJobHook(armWhenSeparating).withStore(d -> new JobStore(d) {
+        Seams seams = Seams.NONE.withJobHook(armWhenSeparating).withQueue(f -> new FileJobQueue(f) {
             @Override
-            void persist(Path jobDir, byte[] json) throws IOException {
+            protected void persist(Path jobDir, byte[] json) throws IOException {
                 if (failWrites.get()) {
                     throw new IOException("No space left on device (injected)");
                 }
