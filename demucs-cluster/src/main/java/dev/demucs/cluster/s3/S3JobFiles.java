@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +51,8 @@ public final class S3JobFiles implements JobFiles {
     /** A job's log stops growing here (it is rewritten whole at each line). */
     static final int MAX_LOG_BYTES = 256 * 1024;
     private static final int MAX_PROGRESS_BYTES = 64 * 1024;
-    private static final Pattern INPUT_FILE = Pattern.compile(INPUT_DIR + "/upload(\\.[A-Za-z0-9]{1,16})?");
+    /** An input's path in a job: {@code input/} and a plain file name (an upload, or a URL's download). */
+    private static final Pattern INPUT_FILE = Pattern.compile(INPUT_DIR + "/" + DirectoryJobFiles.FILE_NAME.pattern());
 
     private final S3ObjectStore store;
     private final DirectoryJobFiles local;
@@ -111,17 +113,25 @@ public final class S3JobFiles implements JobFiles {
         return local.spoolDir();
     }
 
-    /** The job's local folder, with its input downloaded from the store when it has one. */
+    /**
+     * The job's local folder, with its input downloaded from the store when the store has it. An
+     * input the store lacks (a URL's download lives only in the folder of the server that
+     * fetched it) is left absent: the worker fetches the URL again, or fails an upload's job.
+     */
     @Override
     public Path workDir(String id, String inputFile) throws IOException {
         Path dir = Files.createDirectories(local.dir(id));
         if (inputFile != null) {
             if (!INPUT_FILE.matcher(inputFile).matches()) {
-                throw new IOException("job " + id + ": input '" + inputFile + "' is not an input of this store");
+                throw new IOException("job " + id + ": input '" + inputFile + "' is not a file of the job's " + INPUT_DIR + "/ folder");
             }
             Path input = dir.resolve(inputFile);
             if (!Files.isRegularFile(input, LinkOption.NOFOLLOW_LINKS)) {
-                store.download(jobPrefix(id) + inputFile, input);
+                try {
+                    store.download(jobPrefix(id) + inputFile, input);
+                } catch (NoSuchFileException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "job " + id + ": no stored input " + inputFile);
+                }
             }
         }
         return dir;

@@ -221,6 +221,18 @@ class S3JobFilesTest {
     }
 
     @Test
+    void aUrlInputFetchedByAnotherNodeIsLeftForTheWorkerToFetchAgain() throws IOException {
+        nodeA.create("job-g1");
+        Path first = nodeA.workDir("job-g1", null);
+        Files.write(Files.createDirectories(first.resolve(JobFiles.INPUT_DIR)).resolve("source.mp3"), random(10, 7));
+        // node A dies; node B takes the job over with the input file its record names
+        Path work = nodeB.workDir("job-g1", "input/source.mp3");
+        assertFalse(Files.exists(work.resolve("input/source.mp3")));
+        assertThrows(IOException.class, () -> nodeB.workDir("job-g1", "../../etc/passwd"));
+        assertThrows(IOException.class, () -> nodeB.workDir("job-g1", "input/../../x"));
+    }
+
+    @Test
     void logReadingGoesOnFromAnOffset() throws IOException {
         nodeA.create("job-e1");
         nodeA.log("job-e1", "one");
