@@ -5,6 +5,7 @@ import dev.demucs.core.SeparationOptions;
 import dev.demucs.http.DemucsServer;
 import dev.demucs.http.ServerConfig;
 import dev.demucs.job.JobLimits;
+import dev.demucs.job.queue.JobBackends;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -142,6 +143,41 @@ public final class ServeCommand implements Callable<Integer> {
     int idleTimeoutSeconds;
     // ---- end of server hardening ----
 
+    // ---- cluster mode ----
+    @Option(names = "--store", paramLabel = "JDBC-URL", defaultValue = "${env:DEMUCS_STORE}",
+            description = {"Share one job queue with other servers: jdbc:postgresql://HOST:PORT/DB?user=NAME (env DEMUCS_STORE;"
+                    + " the password in the URL or in DEMUCS_STORE_PASSWORD). Default: this server's own queue in --data-dir."})
+    String store;
+
+    @Option(names = "--files", paramLabel = "DIR", defaultValue = "${env:DEMUCS_FILES}",
+            description = {"Where job inputs and results live: a folder every server mounts (a network volume), so any server"
+                    + " serves any job's files (env DEMUCS_FILES). Default: --data-dir."})
+    String files;
+
+    @Option(names = "--node-id", paramLabel = "ID", defaultValue = "${env:DEMUCS_NODE_ID}",
+            description = "This server's id in GET /status of a shared queue (env DEMUCS_NODE_ID; default: random per start).")
+    String nodeId;
+
+    @Option(names = "--lease-seconds", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Shared queue: a server silent this long is taken for dead and its running jobs run elsewhere (default: ${DEFAULT-VALUE}).")
+    double leaseSeconds;
+
+    @Option(names = "--heartbeat-seconds", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Shared queue: how often a server renews its jobs' leases and sees jobs deleted elsewhere (default: ${DEFAULT-VALUE}).")
+    double heartbeatSeconds;
+
+    @Option(names = "--poll-seconds", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Shared queue: how often an idle worker looks for jobs posted to other servers (default: ${DEFAULT-VALUE}).")
+    double pollSeconds;
+    // ---- end of cluster mode ----
+
+    private static Duration seconds(String flag, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(flag + " must be a number of seconds > 0, got " + value);
+        }
+        return Duration.ofMillis(Math.max(1, Math.round(value * 1000)));
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -166,6 +202,12 @@ public final class ServeCommand implements Callable<Integer> {
             }
             if (idleTimeoutSeconds < 1) {
                 throw new IllegalArgumentException("--idle-timeout must be >= 1 second, got " + idleTimeoutSeconds);
+            }
+            Duration lease = seconds("--lease-seconds", leaseSeconds);
+            Duration heartbeat = seconds("--heartbeat-seconds", heartbeatSeconds);
+            if (heartbeat.compareTo(lease) >= 0) {
+                throw new IllegalArgumentException("--heartbeat-seconds must be shorter than --lease-seconds, got "
+                        + heartbeatSeconds + " and " + leaseSeconds);
             }
             SeparationOptions options = engine.separationOptions(spec);
             JobLimits limits = new JobLimits(maxShifts, maxOverlap, minSegmentSeconds, maxInputSeconds, maxFilesPerJob);
@@ -195,12 +237,22 @@ public final class ServeCommand implements Callable<Integer> {
                     .httpThreads(httpThreads)
                     .maxConnections(maxConnections)
                     .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
+                    // cluster mode
+                    .store(store).files(files).nodeId(nodeId)
+                    .lease(lease).heartbeat(heartbeat).poll(seconds("--poll-seconds", pollSeconds))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), flagNames(e.getMessage()), e);
         }
 
-        DemucsServer server = DemucsServer.create(config);
+        DemucsServer server;
+        try {
+            server = DemucsServer.create(config);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            err.println("serve: " + e.getMessage());
+            err.flush();
+            return ExitCodes.IO;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             err.println("serve: stopping (running jobs get " + shutdownGraceSeconds + " s, then are recorded as interrupted)");
@@ -218,7 +270,10 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("demucs-http " + DemucsServer.version() + " listening on http://" + host + ":" + server.port()
-                + " (data " + dataDir.toAbsolutePath() + ", " + config.workers() + " worker(s), device "
+                + " (data " + dataDir.toAbsolutePath()
+                + config.store().map(s -> ", shared queue " + JobBackends.redact(s) + " as node " + server.nodeId()).orElse("")
+                + config.files().map(f -> ", files " + f).orElse("")
+                + ", " + config.workers() + " worker(s), device "
                 + (config.workerDevices().isEmpty() ? config.separationOptions().device() : config.workerDevices())
                 + (config.bearerToken().isPresent() ? ", bearer token required"
                         : server.generatedToken().isPresent() ? ", bearer token required from remote callers" : ", no authentication")

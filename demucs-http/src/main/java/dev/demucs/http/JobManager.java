@@ -17,6 +17,7 @@ import dev.demucs.job.queue.JobQueue.Lease;
 import dev.demucs.job.queue.JobQueue.LeaseState;
 import dev.demucs.job.queue.JobQueue.Removal;
 import dev.demucs.job.queue.JobRecord;
+import dev.demucs.job.queue.QueueUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * The workers of this server and what they do with the jobs of the {@link JobQueue}: a job is
@@ -150,7 +152,7 @@ final class JobManager {
             recordFailure(lease, next.error(), false);
             return;
         }
-        if (queue.update(lease, x -> x.afterInterruption(note)).isEmpty()) {
+        if (record(lease, x -> x.afterInterruption(note)).isEmpty()) {
             return;
         }
         files.writeProgress(id, ProgressFile.idle(false));
@@ -489,7 +491,7 @@ final class JobManager {
                 files.log(id, "downloading " + Fetcher.redact(req.inputUrl()));
                 fetcher.fetch(req.inputUrl(), input, r.cancellation);
                 String relative = work.relativize(input).toString();
-                queue.update(lease, x -> x.withInputFile(relative));
+                record(lease, x -> x.withInputFile(relative));
                 files.log(id, "downloaded " + Files.size(input) + " bytes");
             }
             JobLayout.removePreviousOutputs(work);
@@ -514,7 +516,7 @@ final class JobManager {
                 throw new DemucsException(timeLimitMessage());
             }
             files.publish(id, work); // every file is readable before the job reads completed
-            if (queue.update(lease, JobRecord::completed).isEmpty()) {
+            if (record(lease, JobRecord::completed).isEmpty()) {
                 noteGone(r);
                 return;
             }
@@ -547,11 +549,44 @@ final class JobManager {
 
     /** The queue refused a change of a job this worker runs: learn whether it was deleted or taken over. */
     private void noteGone(Running r) {
-        LeaseState state = queue.renew(r.lease, null);
+        LeaseState state;
+        try {
+            state = queue.renew(r.lease, null);
+        } catch (RuntimeException e) {
+            state = LeaseState.LOST; // unknown: touch nothing; an expired lease is taken over elsewhere
+        }
         if (state == LeaseState.CANCELLED) {
             r.deleteRequested = true;
         } else if (state == LeaseState.LOST) {
             r.lost = true;
+        }
+    }
+
+    /**
+     * A worker's change to its job's record. While the queue's backend cannot be reached (a
+     * database restarting: {@link QueueUnavailableException}) the change is retried with backoff
+     * until the server stops, so a finished run is not lost to an outage; an outage longer than
+     * the lease lets another server take the job over, and the retry then finds the lease gone.
+     */
+    private Optional<JobRecord> record(Lease lease, UnaryOperator<JobRecord> change) {
+        long backoff = 100;
+        while (true) {
+            try {
+                return queue.update(lease, change);
+            } catch (QueueUnavailableException e) {
+                if (stopping) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, "job " + lease.jobId() + ": cannot record a change (retried in " + backoff
+                        + " ms): " + e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, RETRY_BACKOFF_MAX.toMillis());
+            }
         }
     }
 
@@ -575,7 +610,7 @@ final class JobManager {
             latestProgress.remove(id);
         }
         try {
-            queue.update(lease, x -> x.failed(why));
+            record(lease, x -> x.failed(why));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
                     + DemucsException.oneLine(e));
