@@ -1,5 +1,6 @@
 package dev.demucs.cluster.s3;
 
+import dev.demucs.testing.TestS3Server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,7 +42,7 @@ class S3JobFilesTest {
 
     @TempDir
     static Path serverDir;
-    private static S3TestServer server;
+    private static TestS3Server server;
     /** A third client, to look at the bucket directly. */
     private static S3ObjectStore inspect;
 
@@ -52,9 +53,9 @@ class S3JobFilesTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = S3TestServer.start(serverDir.resolve("s3"));
+        server = TestS3Server.start(serverDir.resolve("s3"));
         server.createBucket("cluster");
-        inspect = S3ObjectStore.create(server.settings(LOCATION).build());
+        inspect = S3ObjectStore.create(S3Testing.settings(server, LOCATION).build());
     }
 
     @AfterAll
@@ -68,8 +69,8 @@ class S3JobFilesTest {
     }
 
     private static Map<String, String> env() {
-        return Map.of("AWS_ENDPOINT_URL_S3", server.endpoint().toString(), "AWS_REGION", S3TestServer.REGION,
-                "AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY);
+        return Map.of("AWS_ENDPOINT_URL_S3", server.endpoint().toString(), "AWS_REGION", TestS3Server.REGION,
+                "AWS_ACCESS_KEY_ID", TestS3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", TestS3Server.SECRET_KEY);
     }
 
     private static JobFiles node(String location, Path dataDir, Map<String, String> env) {

@@ -1,5 +1,6 @@
 package dev.demucs.cluster.s3;
 
+import dev.demucs.testing.TestS3Server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,11 +42,11 @@ class S3ObjectStoreMemoryTest {
                 out.write(block);
             }
         }
-        try (S3TestServer server = S3TestServer.start(temp.resolve("s3"))) {
+        try (TestS3Server server = TestS3Server.start(temp.resolve("s3"))) {
             server.createBucket("jobs");
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + HEAP_MIB + "m", "-cp", System.getProperty("java.class.path"), SmallHeapUpload.class.getName(),
-                    server.endpoint().toString(), S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, "s3://jobs/mem",
+                    server.endpoint().toString(), TestS3Server.ACCESS_KEY, TestS3Server.SECRET_KEY, "s3://jobs/mem",
                     file.toString(), "j1/big.wav")
                     .redirectErrorStream(true).start();
             String output;
@@ -56,7 +57,7 @@ class S3ObjectStoreMemoryTest {
             assertEquals(0, child.exitValue(), output);
             assertTrue(output.contains("max heap"), output);
 
-            try (S3ObjectStore store = S3ObjectStore.create(server.settings("s3://jobs/mem").build())) {
+            try (S3ObjectStore store = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs/mem").build())) {
                 assertEquals((long) FILE_MIB << 20, store.stat("j1/big.wav").orElseThrow().sizeBytes());
                 MessageDigest read = MessageDigest.getInstance("SHA-256");
                 try (InputStream in = new DigestInputStream(store.open("j1/big.wav", 0, -1), read)) {

@@ -1,5 +1,6 @@
 package dev.demucs.cluster.s3;
 
+import dev.demucs.testing.TestS3Server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -35,15 +35,15 @@ class S3ObjectStoreTest {
 
     @TempDir
     static Path temp;
-    private static S3TestServer server;
+    private static TestS3Server server;
     private static S3ObjectStore store;
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = S3TestServer.start(temp.resolve("s3"));
+        server = TestS3Server.start(temp.resolve("s3"));
         server.createBucket("jobs");
         server.createBucket("other");
-        store = S3ObjectStore.create(server.settings("s3://jobs/cluster-a").partSizeBytes(PART).build());
+        store = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs/cluster-a").partSizeBytes(PART).build());
         store.checkAccess();
     }
 
@@ -93,7 +93,7 @@ class S3ObjectStoreTest {
         store.upload(file("large.bin", content), "large/stem.wav");
 
         assertEquals(content.length, store.stat("large/stem.wav").orElseThrow().sizeBytes());
-        try (S3Client c = server.client()) {
+        try (S3Client c = S3Testing.client(server)) {
             String eTag = c.headObject(h -> h.bucket("jobs").key("cluster-a/large/stem.wav")).eTag();
             assertTrue(eTag.matches("\"?[0-9a-f]{32}-3\"?"), "S3 marks a 3-part upload's ETag with -3: " + eTag);
         }
@@ -139,7 +139,7 @@ class S3ObjectStoreTest {
     @Test
     void listingAndDeletingGoOnPastOnePage() throws IOException {
         Path f = file("one.bin", new byte[] {1});
-        try (S3ObjectStore paged = S3ObjectStore.create(server.settings("s3://jobs/cluster-a").build(), 7)) {
+        try (S3ObjectStore paged = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs/cluster-a").build(), 7)) {
             int count = 20; // 3 list pages and 3 DeleteObjects requests of at most 7 keys
             for (int i = 0; i < count; i++) {
                 paged.upload(f, "many/" + i);
@@ -153,9 +153,9 @@ class S3ObjectStoreTest {
 
     @Test
     void storesOnOtherPrefixesOrBucketsDoNotSeeEachOther() throws IOException {
-        try (S3ObjectStore b = S3ObjectStore.create(server.settings("s3://jobs/cluster-b").build());
-             S3ObjectStore other = S3ObjectStore.create(server.settings("s3://other").build());
-             S3ObjectStore sameAsA = S3ObjectStore.create(server.settings("s3://jobs/cluster-a/").build())) {
+        try (S3ObjectStore b = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs/cluster-b").build());
+             S3ObjectStore other = S3ObjectStore.create(S3Testing.settings(server, "s3://other").build());
+             S3ObjectStore sameAsA = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs/cluster-a/").build())) {
             store.upload(file("seen.bin", random(64, 6)), "shared/seen.bin");
             assertEquals(List.of(), b.list("shared/"));
             assertEquals(List.of(), other.list("shared/"));
@@ -197,7 +197,7 @@ class S3ObjectStoreTest {
     @Test
     void wrongSecretIsRefusedWithOneLine() {
         try (S3ObjectStore wrong = S3ObjectStore.create(S3Settings.builder(S3Location.parse("s3://jobs"))
-                .endpoint(server.endpoint()).credentials(S3TestServer.ACCESS_KEY, "not-the-secret", null).build())) {
+                .endpoint(server.endpoint()).credentials(TestS3Server.ACCESS_KEY, "not-the-secret", null).build())) {
             IOException e = assertThrows(IOException.class, wrong::checkAccess);
             assertTrue(e.getMessage().startsWith("s3://jobs/: could not reach the bucket of it: HTTP 403"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -206,7 +206,7 @@ class S3ObjectStoreTest {
 
     @Test
     void missingBucketIsNamedAtStartUp() {
-        try (S3ObjectStore absent = S3ObjectStore.create(server.settings("s3://no-such-bucket/x").build())) {
+        try (S3ObjectStore absent = S3ObjectStore.create(S3Testing.settings(server, "s3://no-such-bucket/x").build())) {
             IOException e = assertThrows(IOException.class, absent::checkAccess);
             assertEquals("s3://no-such-bucket/x/: bucket 'no-such-bucket' does not exist at " + server.endpoint(), e.getMessage());
         }
@@ -218,7 +218,7 @@ class S3ObjectStoreTest {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        try (S3ObjectStore nowhere = S3ObjectStore.create(server.settings("s3://jobs")
+        try (S3ObjectStore nowhere = S3ObjectStore.create(S3Testing.settings(server, "s3://jobs")
                 .endpoint(java.net.URI.create("http://127.0.0.1:" + closedPort)).build())) {
             IOException e = assertThrows(IOException.class, () -> nowhere.stat("x"));
             assertTrue(e.getMessage().startsWith("s3://jobs/x: could not look up it:"), e.getMessage());
@@ -236,10 +236,10 @@ class S3ObjectStoreTest {
         store.upload(file("presign.bin", content), "presign/instrumental.mp3");
         try (S3Presigner presigner = S3Presigner.builder()
                 .endpointOverride(server.endpoint())
-                .region(Region.of(S3TestServer.REGION))
+                .region(Region.of(TestS3Server.REGION))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY)))
+                        S3Testing.credentials()))
                 .build()) {
             var url = presigner.presignGetObject(r -> r.signatureDuration(Duration.ofMinutes(5))
                     .getObjectRequest(g -> g.bucket("jobs").key("cluster-a/presign/instrumental.mp3"))).url();

@@ -1,5 +1,6 @@
 package dev.demucs.cluster.s3;
 
+import dev.demucs.testing.TestS3Server;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -15,7 +16,7 @@ public final class SmallHeapUpload {
     public static void main(String[] args) throws Exception {
         S3Settings settings = S3Settings.builder(S3Location.parse(args[3]))
                 .endpoint(URI.create(args[0]))
-                .region(S3TestServer.REGION)
+                .region(TestS3Server.REGION)
                 .credentials(args[1], args[2], null)
                 .build();
         try (S3ObjectStore store = S3ObjectStore.create(settings)) {
