@@ -6,17 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -148,43 +145,22 @@ final class FakeRunPod implements AutoCloseable {
     }
 
     private void start(Pod pod, Map<String, String> env) throws IOException {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", cp, DemucsCli.class.getName(), "serve", "--host", "127.0.0.1",
-                "--port", "0", "--data-dir", pod.dataDir.resolve("jobs").toString(), "--allow-private-urls", "--threads", "1",
-                "--device", env.getOrDefault("DEMUCS_DEVICE", "cpu"), "--shutdown-grace", "0"));
+        List<String> args = new java.util.ArrayList<>(List.of("--data-dir", pod.dataDir.resolve("jobs").toString(),
+                "--allow-private-urls", "--threads", "1", "--device", env.getOrDefault("DEMUCS_DEVICE", "cpu"), "--shutdown-grace", "0"));
         if (env.containsKey("DEMUCS_MODEL")) {
-            cmd.add("--model");
-            cmd.add(env.get("DEMUCS_MODEL"));
+            args.add("--model");
+            args.add(env.get("DEMUCS_MODEL"));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().remove("DEMUCS_API_TOKEN");
-        if (env.containsKey("DEMUCS_API_TOKEN")) {
-            pb.environment().put("DEMUCS_API_TOKEN", env.get("DEMUCS_API_TOKEN"));
-        }
-        Process p = pb.start();
-        pod.process = p;
-        Path log = pod.dataDir.resolve("serve.log");
-        Thread reader = new Thread(() -> {
-            Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                 OutputStream out = Files.newOutputStream(log)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    Matcher m = listening.matcher(line);
-                    if (m.find()) {
-                        pod.port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process ended
+        Map<String, String> serveEnv = env.containsKey("DEMUCS_API_TOKEN") ? Map.of("DEMUCS_API_TOKEN", env.get("DEMUCS_API_TOKEN")) : Map.of();
+        ServeProcess serve = ServeProcess.start(args, serveEnv, pod.dataDir.resolve("serve.log"));
+        pod.process = serve.process;
+        serve.port.whenComplete((port, failure) -> {
+            if (failure != null) {
+                pod.port.completeExceptionally(failure);
+            } else {
+                pod.port.complete(port);
             }
-            pod.port.completeExceptionally(new IOException("serve ended; see " + log));
-        }, "fake-pod-" + pod.id);
-        reader.setDaemon(true);
-        reader.start();
+        });
     }
 
     private void handle(HttpExchange ex) throws IOException {

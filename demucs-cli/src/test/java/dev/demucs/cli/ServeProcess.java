@@ -1,0 +1,127 @@
+package dev.demucs.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code demucs-separate serve} in a child JVM with the test class path, on a free
+ * loopback port: its output goes to a log file, and its port is read from the "listening on"
+ * line. Settings that come from the environment are not inherited from the test's: only those
+ * in {@code env} reach it.
+ */
+final class ServeProcess {
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+    /** Variables serve reads; the test's own values never leak into the child. */
+    private static final List<String> SERVE_ENV = List.of("DEMUCS_API_TOKEN", "DEMUCS_STORE", "DEMUCS_FILES", "DEMUCS_NODE_ID",
+            "DEMUCS_STORE_USER", "DEMUCS_STORE_PASSWORD");
+
+    final Process process;
+    final Path log;
+    /** The bound port, once the server printed it; failed when the process ended first. */
+    final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+    private ServeProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code serve --host 127.0.0.1 --port 0 ARGS}.
+     *
+     * @param env the serve settings of the environment (token, store ...)
+     */
+    static ServeProcess start(List<String> args, Map<String, String> env, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", pathingJar().toString(), DemucsCli.class.getName(), "serve",
+                "--host", "127.0.0.1", "--port", "0"));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        SERVE_ENV.forEach(pb.environment()::remove);
+        pb.environment().putAll(env);
+        ServeProcess s = new ServeProcess(pb.start(), log);
+        Thread reader = new Thread(s::readOutput, "serve-output-" + log.getFileName());
+        reader.setDaemon(true);
+        reader.start();
+        return s;
+    }
+
+    private static Path pathingJar;
+
+    /**
+     * A jar holding nothing but a manifest whose {@code Class-Path} is the test class path: the
+     * child's {@code java.class.path} stays one short entry. With the whole test class path on
+     * the command line (80+ entries, about 6,700 characters) the child JVM dies with SIGSEGV while
+     * the model loads, without a JVM error report; with a class path some 2,000 characters
+     * shorter, or this jar, it does not.
+     */
+    private static synchronized Path pathingJar() throws IOException {
+        if (pathingJar == null) {
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            StringBuilder classPath = new StringBuilder();
+            for (String entry : cp.split(java.io.File.pathSeparator)) {
+                if (!entry.isBlank()) {
+                    classPath.append(Path.of(entry).toAbsolutePath().toUri().toASCIIString()).append(' ');
+                }
+            }
+            java.util.jar.Manifest m = new java.util.jar.Manifest();
+            m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+            m.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, classPath.toString().trim());
+            Path jar = Files.createTempFile("serve-classpath-", ".jar");
+            jar.toFile().deleteOnExit();
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), m)) {
+                out.flush();
+            }
+            pathingJar = jar;
+        }
+        return pathingJar;
+    }
+
+    private void readOutput() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             OutputStream out = Files.newOutputStream(log)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    port.complete(Integer.parseInt(m.group(1)));
+                }
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+        port.completeExceptionally(new IOException("serve ended; see " + log));
+    }
+
+    /** {@code http://127.0.0.1:PORT}, waiting up to two minutes for the server to listen. */
+    String base() throws Exception {
+        return "http://127.0.0.1:" + port.get(2, TimeUnit.MINUTES);
+    }
+
+    /** {@code kill -9}: the process dies at once, without its shutdown hook. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM (the server's orderly shutdown), then {@link #kill()} if it is still alive after a minute. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+}
