@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.demucs.testing.ServeProcess;
 import dev.demucs.testing.TestPostgres;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -164,7 +165,7 @@ class ClusterIT {
 
     private ServeProcess node(String id) throws IOException {
         Path data = Files.createDirectories(dir.resolve(id));
-        return ServeProcess.start(List.of("--data-dir", data.toString(), "--model", fx.model.toString(), "--device", "cpu",
+        return ServeProcess.start(ServeProcess.fromClassPath(), List.of("--data-dir", data.toString(), "--model", fx.model.toString(), "--device", "cpu",
                 "--threads", "1", "--workers", "1", "--allow-private-urls", "--shutdown-grace", "0", "--files", shared.toString(),
                 "--lease-seconds", "" + LEASE_SECONDS, "--heartbeat-seconds", "0.5", "--poll-seconds", "0.2"),
                 Map.of("DEMUCS_STORE", store, "DEMUCS_NODE_ID", id), data.resolve("serve.log"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.demucs.testing.ServeProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -152,7 +153,7 @@ final class FakeRunPod implements AutoCloseable {
             args.add(env.get("DEMUCS_MODEL"));
         }
         Map<String, String> serveEnv = env.containsKey("DEMUCS_API_TOKEN") ? Map.of("DEMUCS_API_TOKEN", env.get("DEMUCS_API_TOKEN")) : Map.of();
-        ServeProcess serve = ServeProcess.start(args, serveEnv, pod.dataDir.resolve("serve.log"));
+        ServeProcess serve = ServeProcess.start(ServeProcess.fromClassPath(), args, serveEnv, pod.dataDir.resolve("serve.log"));
         pod.process = serve.process;
         serve.port.whenComplete((port, failure) -> {
             if (failure != null) {

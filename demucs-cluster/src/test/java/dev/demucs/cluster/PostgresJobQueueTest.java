@@ -68,11 +68,7 @@ class PostgresJobQueueTest {
     /** A fresh database per test, so tests do not see each other's jobs. */
     @BeforeEach
     void freshDatabase() throws Exception {
-        String name = "t" + DATABASES.incrementAndGet();
-        try (var c = java.sql.DriverManager.getConnection(pg.jdbcUrl()); var st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + name);
-        }
-        url = pg.jdbcUrl().replace("/postgres?", "/" + name + "?");
+        url = pg.createDatabase("t" + DATABASES.incrementAndGet());
     }
 
     @AfterEach

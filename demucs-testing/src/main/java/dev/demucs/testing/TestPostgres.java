@@ -112,6 +112,21 @@ public final class TestPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
     }
 
+    /**
+     * Creates an empty database ({@code createdb}), e.g. one per test.
+     *
+     * @param name letters, digits and '_'
+     * @return its JDBC URL, as {@link #jdbcUrl()}
+     */
+    public String createDatabase(String name) throws IOException {
+        if (!name.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("database name must be lower-case letters, digits and '_', got '" + name + "'");
+        }
+        exec(List.of(bin.resolve("createdb").toString(), "-h", dir.toString(), "-p", String.valueOf(port), "-U", "postgres", name),
+                "createdb " + name);
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + name + "?user=postgres";
+    }
+
     /** The port it listens on (the same after a restart). */
     public int port() {
         return port;

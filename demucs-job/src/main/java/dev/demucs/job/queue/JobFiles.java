@@ -38,7 +38,10 @@ public interface JobFiles extends AutoCloseable {
     String INPUT_DIR = "input";
 
     /**
-     * Reserves the files of a new job.
+     * Reserves the files of a new job. Two servers of one queue may race for a client-chosen
+     * id: the queue admits one job ({@link JobQueue#create}) and the intake of the other leaves
+     * the files alone, so an implementation that cannot refuse an existing id atomically (object
+     * storage without a conditional write) must at least never overwrite another job's input.
      *
      * @throws JobExistsException when files of a job with this id exist
      * @throws java.io.UncheckedIOException when the storage cannot be written

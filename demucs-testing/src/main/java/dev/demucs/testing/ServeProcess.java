@@ -1,4 +1,4 @@
-package dev.demucs.cli;
+package dev.demucs.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,36 +16,57 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real {@code demucs-separate serve} in a child JVM with the test class path, on a free
- * loopback port: its output goes to a log file, and its port is read from the "listening on"
- * line. Settings that come from the environment are not inherited from the test's: only those
- * in {@code env} reach it.
+ * A real {@code demucs-separate serve} in a child JVM, on a free loopback port: its output goes
+ * to a log file, and its port is read from the "listening on" line. Settings that come from the
+ * environment are not inherited from the caller's: only those in {@code env} reach it. Tests
+ * run it from their class path ({@link #fromClassPath()}), benchmarks from the runnable jar.
+ *
+ * <pre>{@code
+ * ServeProcess node = ServeProcess.start(ServeProcess.fromClassPath(), List.of("--model", model.toString()), Map.of(), log);
+ * String base = node.base();   // http://127.0.0.1:PORT
+ * node.kill();                 // SIGKILL; node.stop() for SIGTERM
+ * }</pre>
  */
-final class ServeProcess {
+public final class ServeProcess {
+    /** The CLI's main class. */
+    public static final String MAIN = "dev.demucs.cli.DemucsCli";
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
     /** Variables serve reads; the test's own values never leak into the child. */
     private static final List<String> SERVE_ENV = List.of("DEMUCS_API_TOKEN", "DEMUCS_STORE", "DEMUCS_FILES", "DEMUCS_NODE_ID",
             "DEMUCS_STORE_USER", "DEMUCS_STORE_PASSWORD");
 
-    final Process process;
-    final Path log;
+    /** The child process. */
+    public final Process process;
+    /** Where its output goes. */
+    public final Path log;
     /** The bound port, once the server printed it; failed when the process ended first. */
-    final CompletableFuture<Integer> port = new CompletableFuture<>();
+    public final CompletableFuture<Integer> port = new CompletableFuture<>();
 
     private ServeProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
     }
 
+    /** The JVM arguments that run the CLI from the caller's class path (the test class path). */
+    public static List<String> fromClassPath() throws IOException {
+        return List.of("-XX:TieredStopAtLevel=1", "-cp", pathingJar().toString(), MAIN);
+    }
+
+    /** The JVM arguments that run the CLI's runnable jar ({@code demucs-cli/target/demucs-separate.jar}). */
+    public static List<String> fromJar(Path jar) {
+        return List.of("-jar", jar.toAbsolutePath().toString());
+    }
+
     /**
-     * Starts {@code serve --host 127.0.0.1 --port 0 ARGS}.
+     * Starts {@code java -Xmx512m JVM-ARGS serve --host 127.0.0.1 --port 0 ARGS}.
      *
+     * @param jvm {@link #fromClassPath()} or {@link #fromJar}
      * @param env the serve settings of the environment (token, store ...)
      */
-    static ServeProcess start(List<String> args, Map<String, String> env, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", pathingJar().toString(), DemucsCli.class.getName(), "serve",
-                "--host", "127.0.0.1", "--port", "0"));
+    public static ServeProcess start(List<String> jvm, List<String> args, Map<String, String> env, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("serve", "--host", "127.0.0.1", "--port", "0"));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         SERVE_ENV.forEach(pb.environment()::remove);
@@ -107,18 +128,18 @@ final class ServeProcess {
     }
 
     /** {@code http://127.0.0.1:PORT}, waiting up to two minutes for the server to listen. */
-    String base() throws Exception {
+    public String base() throws Exception {
         return "http://127.0.0.1:" + port.get(2, TimeUnit.MINUTES);
     }
 
     /** {@code kill -9}: the process dies at once, without its shutdown hook. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** SIGTERM (the server's orderly shutdown), then {@link #kill()} if it is still alive after a minute. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             kill();
