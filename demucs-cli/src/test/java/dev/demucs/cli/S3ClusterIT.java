@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.demucs.testing.ServeProcess;
 import dev.demucs.testing.TestPostgres;
 import dev.demucs.testing.TestS3Server;
 import java.io.IOException;
@@ -125,7 +126,7 @@ class S3ClusterIT {
         Path data = Files.createDirectories(dir.resolve("node-" + id));
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("DEMUCS_NODE_ID", id);
-        return ServeProcess.start(List.of("--data-dir", data.toString(), "--model", fx.model.toString(), "--device", "cpu",
+        return ServeProcess.start(ServeProcess.fromClassPath(), List.of("--data-dir", data.toString(), "--model", fx.model.toString(), "--device", "cpu",
                 "--threads", "1", "--workers", "1", "--allow-private-urls", "--shutdown-grace", "0",
                 "--lease-seconds", "5", "--heartbeat-seconds", "0.5", "--poll-seconds", "0.2"), all, data.resolve("serve.log"));
     }
