@@ -149,9 +149,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " the password in the URL or in DEMUCS_STORE_PASSWORD). Default: this server's own queue in --data-dir."})
     String store;
 
-    @Option(names = "--files", paramLabel = "DIR", defaultValue = "${env:DEMUCS_FILES}",
-            description = {"Where job inputs and results live: a folder every server mounts (a network volume), so any server"
-                    + " serves any job's files (env DEMUCS_FILES). Default: --data-dir."})
+    @Option(names = "--files", paramLabel = "DIR|s3://BUCKET/PREFIX", defaultValue = "${env:DEMUCS_FILES}",
+            description = {"Where job inputs and results live: a folder every server mounts (a network volume), or"
+                    + " s3://BUCKET/PREFIX on S3-compatible object storage (endpoint, region and credentials from"
+                    + " AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; DEMUCS_S3_PATH_STYLE),"
+                    + " so any server serves any job's files (env DEMUCS_FILES). Default: --data-dir."})
     String files;
 
     @Option(names = "--node-id", paramLabel = "ID", defaultValue = "${env:DEMUCS_NODE_ID}",

@@ -193,7 +193,7 @@ class ClusterIT {
         return Files.readAllLines(file).stream().filter(l -> l.contains(text)).count();
     }
 
-    private static String post(String base, String inputUrl) throws Exception {
+    static String post(String base, String inputUrl) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/job")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("input_url", inputUrl).toString())).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -201,7 +201,7 @@ class ClusterIT {
         return JSON.readTree(r.body()).get("job_id").asText();
     }
 
-    private static JsonNode get(String base, String path) {
+    static JsonNode get(String base, String path) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
@@ -213,7 +213,7 @@ class ClusterIT {
         }
     }
 
-    private static <T> T await(Supplier<Optional<T>> poll, String what) throws InterruptedException {
+    static <T> T await(Supplier<Optional<T>> poll, String what) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<T> v = poll.get();
@@ -229,7 +229,7 @@ class ClusterIT {
      * Job inputs on loopback: {@code /files/NAME} answers the audio; {@code /stall/NAME} never
      * answers; {@code /stall-once/NAME} never answers the first request, then answers the audio.
      */
-    private static final class Inputs implements AutoCloseable {
+    static final class Inputs implements AutoCloseable {
         private final HttpServer server;
         private final ExecutorService pool = Executors.newCachedThreadPool();
         private final byte[] audio;

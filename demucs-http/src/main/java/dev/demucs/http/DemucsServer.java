@@ -294,5 +294,6 @@ public final class DemucsServer implements AutoCloseable {
         fetcher.close();
         model.close();
         queue.close();
+        files.close();
     }
 }

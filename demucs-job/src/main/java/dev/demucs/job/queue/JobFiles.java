@@ -30,7 +30,7 @@ import java.util.Optional;
  * Ids reaching these methods are valid ({@link JobRecord#validId}). Implementations are
  * thread-safe.
  */
-public interface JobFiles {
+public interface JobFiles extends AutoCloseable {
 
     /** The job's log file name. */
     String LOG_FILE = "job.log";
@@ -125,6 +125,14 @@ public interface JobFiles {
 
     /** Bytes a new job's input may still take (the disk's usable space; unbounded for object storage). */
     long usableBytes() throws IOException;
+
+    /**
+     * Releases what the files hold beyond the server's life (an object store's client);
+     * nothing for a folder. Idempotent.
+     */
+    @Override
+    default void close() {
+    }
 
     /**
      * A piece of a job's log.
