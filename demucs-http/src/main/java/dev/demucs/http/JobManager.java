@@ -399,9 +399,11 @@ final class JobManager {
             if (r.timedOut) {
                 throw new DemucsException(timeLimitMessage());
             }
-            store.update(id, JobRecord::completed);
-            log(dir, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
+            // the input goes and the log is written before the record says completed: a client that
+            // sees "completed" finds the job's folder and log as they stay
             deleteQuietly(input);
+            log(dir, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
+            store.update(id, JobRecord::completed);
         } catch (RuntimeException | IOException e) {
             if (r.cancellation.isCancelled() && !r.timedOut) {
                 if (r.deleteRequested) {
