@@ -333,9 +333,18 @@ final class JobManager {
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.ERROR, "worker error on job " + id, e);
             } finally {
-                running.remove(id);
+                boolean deleteRequested;
+                lock.lock();
+                try {
+                    // under the lock delete() holds: it either finds the job here and asks this
+                    // worker to remove the folder, or finds it gone and removes the folder itself
+                    running.remove(id);
+                    deleteRequested = r.deleteRequested;
+                } finally {
+                    lock.unlock();
+                }
                 latestProgress.remove(id);
-                if (r.deleteRequested) {
+                if (deleteRequested) {
                     r.notRemoved = store.deleteDir(store.dir(id));
                 }
                 r.done.countDown();
