@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.demucs.core.model.ModelBag;
+import dev.demucs.job.JobListener;
+import dev.demucs.job.ProgressSnapshot;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,15 +29,46 @@ class LifecycleTest {
         TestSupport.writeWav(wav, 4);
         Path data = dir.resolve("data");
         String id;
+        // the job is held at its first progress until close() is under way: however fast the machine, close()
+        // finds it running (polling for "running" could miss a job that finishes between two polls)
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        JobListener hold = new JobListener() {
+            @Override
+            public void onProgress(ProgressSnapshot p) {
+                if (p.state() == ProgressSnapshot.State.DEMUCS && started.getCount() > 0) {
+                    started.countDown();
+                    try {
+                        release.await(120, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
         try (TestSupport.InputServer inputs = new TestSupport.InputServer()) {
             inputs.put("in.wav", wav);
-            DemucsServer server = DemucsServer.create(TestSupport.config(data).shutdownGrace(Duration.ofSeconds(120)).build()).start();
+            DemucsServer server = DemucsServer.create(TestSupport.config(data).shutdownGrace(Duration.ofSeconds(120)).build(),
+                    Seams.NONE.withJobHook(hold)).start();
             TestSupport.Client c = new TestSupport.Client(server);
             c.awaitModel();
             id = c.submit(inputs.url("/files/in.wav"), null);
-            c.awaitStatus(id, "running");
+            assertTrue(started.await(120, TimeUnit.SECONDS), "the job started separating");
+            assertEquals("running", c.json("/job/" + id).get("status").asText());
             int port = server.port();
-            server.close(); // blocks while the job finishes
+            Thread closer = new Thread(server::close, "closer"); // blocks while the job finishes
+            closer.start();
+            // close() first stops taking jobs (503), then waits for the running one
+            HttpResponse<String> closing;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                closing = c.postJson("/job", "{\"input_url\":\"" + inputs.url("/files/in.wav") + "\"}");
+            } while (closing.statusCode() == 201 && System.nanoTime() < deadline);
+            TestSupport.assertError(closing, 503);
+            assertTrue(closer.isAlive(), "close() waits for the running job");
+            release.countDown();
+            closer.join(TimeUnit.MINUTES.toMillis(2));
+            assertFalse(closer.isAlive(), "close() returned once the job finished");
             server.close(); // idempotent
             JsonNode job = Json.MAPPER.readTree(data.resolve("jobs").resolve(id).resolve("job.json").toFile());
             assertEquals("completed", job.get("status").asText(), job.toString());
