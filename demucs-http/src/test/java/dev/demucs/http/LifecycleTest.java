@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.demucs.core.model.ModelBag;
 import dev.demucs.job.JobListener;
-import dev.demucs.job.ProgressSnapshot;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpResponse;
@@ -33,19 +32,7 @@ class LifecycleTest {
         // finds it running (polling for "running" could miss a job that finishes between two polls)
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        JobListener hold = new JobListener() {
-            @Override
-            public void onProgress(ProgressSnapshot p) {
-                if (p.state() == ProgressSnapshot.State.DEMUCS && started.getCount() > 0) {
-                    started.countDown();
-                    try {
-                        release.await(120, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        };
+        JobListener hold = TestSupport.holdAtFirstProgress(started, release);
         try (TestSupport.InputServer inputs = new TestSupport.InputServer()) {
             inputs.put("in.wav", wav);
             DemucsServer server = DemucsServer.create(TestSupport.config(data).shutdownGrace(Duration.ofSeconds(120)).build(),
