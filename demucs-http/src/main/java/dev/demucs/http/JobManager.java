@@ -135,9 +135,9 @@ final class JobManager {
             recordFailure(id, dir, why);
             return false;
         }
-        store.update(id, x -> x.interrupted(note));
         writeProgress(dir, ProgressFile.idle(false));
         log(dir, note);
+        store.update(id, x -> x.interrupted(note)); // last: a job that reads pending again has its log line
         return true;
     }
 
@@ -457,13 +457,13 @@ final class JobManager {
             writeError(dir, why); // progress.txt first: a job that reads failed already shows the error state
             latestProgress.remove(id);
         }
+        log(dir, "failed: " + why); // before the record: a job that reads failed has its log line
         try {
             store.update(id, x -> x.failed(why));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
                     + DemucsException.oneLine(e));
         }
-        log(dir, "failed: " + why);
     }
 
     /** A failed job keeps its record, log and progress.txt; its input and partial outputs go. */
