@@ -134,7 +134,10 @@ curl -fsS "$base/health" | grep -q '"status" *: *"ok"' || fail "/health did not 
 health_s="$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")"
 ready_s="$(until_ready)" || fail "models_ready did not become true"
 say "/health after $health_s s, models_ready after $(python3 -c "print(f'{$health_s + $ready_s:.1f}')") s"
-docker logs "$name" 2>&1 | grep -qi cuda && [[ "$flavour" == cpu ]] && fail "the CPU image printed something about CUDA"
+# (logs read whole before grep -q: a grep that stops at its match would make docker logs die of
+# SIGPIPE mid-output, and pipefail turn that into a failure)
+logs="$(docker logs "$name" 2>&1)"
+grep -qi cuda <<<"$logs" && [[ "$flavour" == cpu ]] && fail "the CPU image printed something about CUDA"
 
 say "an uploaded job and a URL job"
 up="$(curl -fsS -H "Content-Type: audio/wav" --data-binary @"$work/files/in.wav" "$base/job" | json '["job_id"]')"
@@ -164,7 +167,8 @@ docker stop -t 30 "$name" >/dev/null
 docker cp "$name:/workspace/results/jobs/$held/job.json" "$work/held.json"
 [[ "$(json '["status"]' <"$work/held.json")" == pending && "$(json '["interruptions"]' <"$work/held.json")" == 1 ]] \
     || fail "after docker stop the running job is not re-queued: $(cat "$work/held.json")"
-docker logs "$name" 2>&1 | grep -q "the server exited with status" || fail "start.sh did not see the server stop"
+logs="$(docker logs "$name" 2>&1)"
+grep -q "the server exited with status" <<<"$logs" || fail "start.sh did not see the server stop"
 curl -fsS "http://127.0.0.1:$fport/release" >/dev/null
 docker start "$name" >/dev/null
 until_ready >/dev/null || fail "the restarted container did not load the model"

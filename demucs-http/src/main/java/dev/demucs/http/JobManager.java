@@ -152,11 +152,11 @@ final class JobManager {
             recordFailure(lease, next.error(), false);
             return;
         }
+        files.log(id, note); // before the record: a job that reads pending again has its log line
         if (record(lease, x -> x.afterInterruption(note)).isEmpty()) {
             return;
         }
         files.writeProgress(id, ProgressFile.idle(false));
-        files.log(id, note);
         wakeWorkers();
     }
 
@@ -402,9 +402,18 @@ final class JobManager {
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.ERROR, "worker error on job " + id, e);
             } finally {
-                running.remove(id);
+                boolean deleteRequested;
+                lock.lock();
+                try {
+                    // under the lock delete() holds: it either finds the job here and asks this
+                    // worker to remove the folder, or finds it gone and removes the folder itself
+                    running.remove(id);
+                    deleteRequested = r.deleteRequested;
+                } finally {
+                    lock.unlock();
+                }
                 latestProgress.remove(id);
-                if (r.deleteRequested) {
+                if (deleteRequested) {
                     r.notRemoved = files.delete(id);
                     try {
                         queue.release(r.lease);
@@ -516,12 +525,21 @@ final class JobManager {
                 throw new DemucsException(timeLimitMessage());
             }
             files.publish(id, work); // every file is readable before the job reads completed
+            // so are its log line, and its input is gone: a client that sees completed finds the job
+            // as it stays. Unless the lease is confirmed first: another server that took the job
+            // over may need the input, so then they wait for the record to go through.
+            String completed = String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9);
+            boolean confirmed = leaseConfirmed(r);
+            if (confirmed) {
+                finishFiles(id, work, completed);
+            }
             if (record(lease, JobRecord::completed).isEmpty()) {
                 noteGone(r);
                 return;
             }
-            files.log(id, String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9));
-            files.dropInput(id, work);
+            if (!confirmed) {
+                finishFiles(id, work, completed);
+            }
         } catch (RuntimeException | IOException e) {
             if (r.cancellation.isCancelled() && !r.timedOut) {
                 if (r.deleteRequested || r.lost) {
@@ -545,6 +563,21 @@ final class JobManager {
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    /** True when the queue confirms this worker still holds its job's lease (false when it cannot say). */
+    private boolean leaseConfirmed(Running r) {
+        try {
+            return queue.renew(r.lease, null) == LeaseState.HELD;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A completed job's last touches to its files: the log line, and its input goes. */
+    private void finishFiles(String id, Path work, String completedLine) {
+        files.log(id, completedLine);
+        files.dropInput(id, work);
     }
 
     /** The queue refused a change of a job this worker runs: learn whether it was deleted or taken over. */
@@ -609,13 +642,13 @@ final class JobManager {
             writeError(id, why);
             latestProgress.remove(id);
         }
+        files.log(id, "failed: " + why); // before the record: a job that reads failed has its log line
         try {
             record(lease, x -> x.failed(why));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + id + " failed (" + why + ") but its record could not be written yet: "
                     + DemucsException.oneLine(e));
         }
-        files.log(id, "failed: " + why);
     }
 
     private static String message(Exception e) {

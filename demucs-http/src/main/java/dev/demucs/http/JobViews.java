@@ -183,7 +183,9 @@ final class JobViews {
         if (JobRecord.PENDING.equals(r.status())) {
             o.put("queue_position", jobs.queuePosition(r.id()));
         }
-        jobs.phase(r.id()).ifPresent(ph -> o.put("phase", ph));
+        if (JobRecord.RUNNING.equals(r.status())) { // the worker holds a job a moment before and after it runs
+            jobs.phase(r.id()).ifPresent(ph -> o.put("phase", ph));
+        }
         o.put("attempts", r.attempts());
         if (r.note() != null) {
             o.put("note", r.note());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.demucs.job.JobListener;
-import dev.demucs.job.ProgressSnapshot;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,19 +30,7 @@ class ConcurrentPollsTest {
         TestSupport.writeWav(wav, 10);
         CountDownLatch inInference = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        JobListener hold = new JobListener() {
-            @Override
-            public void onProgress(ProgressSnapshot p) {
-                if (p.state() == ProgressSnapshot.State.DEMUCS && inInference.getCount() > 0) {
-                    inInference.countDown();
-                    try {
-                        release.await(120, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        };
+        JobListener hold = TestSupport.holdAtFirstProgress(inInference, release);
         try (TestSupport.InputServer inputs = new TestSupport.InputServer();
              DemucsServer server = DemucsServer.create(TestSupport.config(dir.resolve("data")).httpThreads(HTTP_THREADS).build(),
                      Seams.NONE.withJobHook(hold)).start()) {

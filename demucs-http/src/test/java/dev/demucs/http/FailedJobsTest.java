@@ -46,6 +46,8 @@ class FailedJobsTest {
                 assertFalse(error.contains(data.toString()) || error.contains(dir.toString()), "no server path: " + error);
                 assertEquals("error", j.get("state").asText(), j.toString());
                 assertFalse(j.has("files"));
+                String log = c.json("/job/" + id + "/logs").get("logs").asText();
+                assertTrue(log.contains("failed: " + error), "the log says why once the job reads failed: " + log);
                 TestSupport.assertError(c.get("/result/" + id), 409);
             }
             assertTrue(c.json("/job/" + pastEnd).get("error").asText().contains("100"), "names the cut point");

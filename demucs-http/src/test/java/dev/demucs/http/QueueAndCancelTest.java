@@ -102,20 +102,14 @@ class QueueAndCancelTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean secondSubmitted = new AtomicBoolean();
         AtomicBoolean firstFinished = new AtomicBoolean();
+        JobListener hold = TestSupport.holdAtFirstProgress(inInference, release);
         JobListener gate = new JobListener() {
             @Override
             public void onProgress(ProgressSnapshot p) {
                 if (p.state() == ProgressSnapshot.State.COMPLETED && !secondSubmitted.get()) {
                     firstFinished.set(true);
                 }
-                if (p.state() == ProgressSnapshot.State.DEMUCS && inInference.getCount() > 0) {
-                    inInference.countDown();
-                    try {
-                        release.await(120, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+                hold.onProgress(p);
             }
         };
         try (TestSupport.InputServer inputs = new TestSupport.InputServer();

@@ -60,6 +60,7 @@ class TemplateFlowTest {
             // curl /job/{id} until completed
             JsonNode done = c.awaitStatus(id, "completed");
             assertEquals("completed", done.get("state").asText());
+            assertFalse(done.has("phase"), "phase is shown for running jobs only: " + done);
             for (String task : new String[] {"models", "cutting", "inference", "conversion"}) {
                 assertTrue(done.get("tasks").has(task), "tasks." + task);
             }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.model.ModelBag;
+import dev.demucs.job.JobListener;
+import dev.demucs.job.ProgressSnapshot;
 import dev.demucs.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,6 +61,27 @@ final class TestSupport {
             model.toFile().deleteOnExit();
         }
         return model;
+    }
+
+    /**
+     * A job hook that holds the first job reaching its first progress (state demucs) until
+     * {@code release} opens (at most 120 s), after counting down {@code reached}: the job stays
+     * running however fast the machine.
+     */
+    static JobListener holdAtFirstProgress(CountDownLatch reached, CountDownLatch release) {
+        return new JobListener() {
+            @Override
+            public void onProgress(ProgressSnapshot p) {
+                if (p.state() == ProgressSnapshot.State.DEMUCS && reached.getCount() > 0) {
+                    reached.countDown();
+                    try {
+                        release.await(120, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
     }
 
     /** A server config on a free loopback port with the gain model, private URLs allowed. */

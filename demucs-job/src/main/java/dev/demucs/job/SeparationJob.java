@@ -168,12 +168,12 @@ public final class SeparationJob {
             progress.completed();
             return new JobResult(out.resolve(INSTRUMENTAL), segments, stemFiles, progress.elapsedSeconds());
         } catch (Throwable t) {
-            progress.failed(errorMessage(t));
             try {
                 JobLayout.removePreviousOutputs(out);
             } catch (IOException | RuntimeException e) {
                 t.addSuppressed(e);
             }
+            progress.failed(errorMessage(t)); // after the removal: a poller that reads "error" finds no output left
             if (t instanceof IOException io) {
                 throw new AudioIOException("output folder " + out + ": " + io.getMessage(), io);
             }

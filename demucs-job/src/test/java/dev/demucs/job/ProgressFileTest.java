@@ -123,7 +123,12 @@ class ProgressFileTest {
             }
         });
         reader.start();
-        for (int i = 0; i < 2000; i++) {
+        // at least 2000 replacements, and on until the reader has read 100 times while they ran
+        // (however late its thread got a core)
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        int writes = 0;
+        while (writes < 2000 || reads.get() < 100 && System.nanoTime() < deadline) {
+            int i = writes++;
             ProgressFile.write(dir, new ProgressSnapshot(State.DEMUCS,
                     new Tasks(TaskState.DONE, TaskState.NO_WORK, TaskState.RUNNING, TaskState.NO_WORK),
                     i, i, new Details(true, i % 5, 5, i / 20.0, i % 2 == 0 ? "x".repeat(i % 300) : null)));
@@ -131,7 +136,7 @@ class ProgressFileTest {
         stop.set(true);
         reader.join();
         assertEquals(List.of(), failures);
-        assertTrue(reads.get() > 0);
+        assertTrue(reads.get() >= 100, "reads while the file was replaced: " + reads.get());
         try (var files = Files.list(dir)) {
             assertEquals(List.of("progress.txt"), files.map(p -> p.getFileName().toString()).toList(),
                     "no temporary file left behind");

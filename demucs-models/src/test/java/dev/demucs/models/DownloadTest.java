@@ -320,6 +320,9 @@ class DownloadTest {
     void twoProcessesFetchingAtOnceDownloadOnce() throws Exception {
         server.throttleNanosPerChunk = 50_000_000L;
         server.chunkBytes = Math.max(1, model.length / 20);   // ~1 s transfer
+        // the body goes out only once both processes are resolving, however far apart their JVMs start
+        CountDownLatch bothStarted = new CountDownLatch(1);
+        server.bodyGate = bothStarted;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> procs = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -328,11 +331,24 @@ class DownloadTest {
             pb.redirectErrorStream(true);
             procs.add(pb.start());
         }
+        List<BufferedReader> readers = new ArrayList<>();
+        List<StringBuilder> outs = new ArrayList<>();
+        for (Process p : procs) {
+            BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder out = new StringBuilder();
+            for (String line; (line = br.readLine()) != null && !line.equals("STARTING"); ) {
+                out.append(line).append('\n');
+            }
+            readers.add(br);
+            outs.add(out);
+        }
+        bothStarted.countDown();
         List<String> outputs = new ArrayList<>();
         List<long[]> times = new ArrayList<>();
-        for (Process p : procs) {
-            StringBuilder out = new StringBuilder();
-            try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (int k = 0; k < procs.size(); k++) {
+            Process p = procs.get(k);
+            StringBuilder out = outs.get(k);
+            try (BufferedReader br = readers.get(k)) {
                 String line;
                 while ((line = br.readLine()) != null) {
                     if (line.startsWith("TIMES ")) {

@@ -36,6 +36,8 @@ final class ModelServer implements AutoCloseable {
     volatile boolean rangeSupported = true;
     volatile long throttleNanosPerChunk;
     volatile int chunkBytes = 16 * 1024;
+    /** Bodies wait for this latch after their headers (open unless a test sets a closed one). */
+    volatile java.util.concurrent.CountDownLatch bodyGate = new java.util.concurrent.CountDownLatch(0);
 
     ModelServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -97,6 +99,7 @@ final class ModelServer implements AutoCloseable {
             long sent = 0;
             OutputStream out = ex.getResponseBody();
             try {
+                bodyGate.await(120, java.util.concurrent.TimeUnit.SECONDS);
                 while (sent < limit) {
                     int n = (int) Math.min(chunkBytes, limit - sent);
                     out.write(body, (int) (start + sent), n);

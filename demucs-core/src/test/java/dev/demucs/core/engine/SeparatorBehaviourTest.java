@@ -259,6 +259,7 @@ class SeparatorBehaviourTest {
         float[][] mix = Signals.mix(2, 3_000_000, 8);
         Cancellation cancellation = new Cancellation();
         CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch cancelled = new CountDownLatch(1);
         int[] chunks = new int[2];
         ProgressListener listener = new ProgressListener() {
             @Override
@@ -269,7 +270,16 @@ class SeparatorBehaviourTest {
             @Override
             public void onChunkEnd(ChunkProgress chunk) {
                 chunks[1]++;
-                running.countDown();
+                if (running.getCount() > 0) {
+                    running.countDown();
+                    // the first chunk waits for the other thread's cancel, however late that thread
+                    // gets a core, so the cancel lands while chunks remain
+                    try {
+                        assertTrue(cancelled.await(60, java.util.concurrent.TimeUnit.SECONDS), "the killer never cancelled");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         };
         try (Separator s = Separator.open(ramp, SeparationOptions.builder().shifts(2).build())) {
@@ -280,6 +290,7 @@ class SeparatorBehaviourTest {
                     return;
                 }
                 cancellation.cancel();
+                cancelled.countDown();
             });
             killer.start();
             assertThrows(SeparationCancelledException.class, () -> s.separate(AudioBuffer.of(RATE, mix), listener, cancellation));

@@ -225,11 +225,12 @@ public class FileJobQueue implements JobQueue {
             return Optional.empty();
         }
         JobRecord next = change.apply(current);
-        jobs.put(id, next);
         try {
-            write(next);
+            write(next); // on disk before the API shows it
+            jobs.put(id, next);
             unsaved.remove(id);
         } catch (UncheckedIOException e) {
+            jobs.put(id, next);
             unsaved.add(id);
             LOG.log(System.Logger.Level.WARNING, "job " + id + ": " + e.getMessage() + "; the state is kept in memory and written again later");
             throw e;
