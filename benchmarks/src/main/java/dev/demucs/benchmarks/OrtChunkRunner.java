@@ -9,6 +9,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
 import dev.demucs.core.engine.SessionSettings;
+import dev.demucs.core.engine.SharedEnvironment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -39,7 +40,7 @@ public final class OrtChunkRunner implements AutoCloseable {
      * @param intraOpThreads ONNX Runtime intra-op threads (0 = ORT's default)
      */
     public OrtChunkRunner(Path model, int intraOpThreads) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = SharedEnvironment.get();
         try (OrtSession.SessionOptions options = SessionSettings.options(Device.cpu(), intraOpThreads, CudaOptions.defaults())) {
             this.session = env.createSession(model.toString(), options);
         }

@@ -47,9 +47,14 @@ public final class ServeProcess {
         this.log = log;
     }
 
-    /** The JVM arguments that run the CLI from the caller's class path (the test class path). */
-    public static List<String> fromClassPath() throws IOException {
-        return List.of("-XX:TieredStopAtLevel=1", "-cp", pathingJar().toString(), MAIN);
+    /**
+     * The JVM arguments that run the CLI from the caller's class path (the test class path, 80+
+     * entries on the command line; see {@code dev.demucs.core.engine.SharedEnvironment} for why
+     * a long command line is safe).
+     */
+    public static List<String> fromClassPath() {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return List.of("-XX:TieredStopAtLevel=1", "-cp", cp, MAIN);
     }
 
     /** The JVM arguments that run the CLI's runnable jar ({@code demucs-cli/target/demucs-separate.jar}). */
@@ -76,37 +81,6 @@ public final class ServeProcess {
         reader.setDaemon(true);
         reader.start();
         return s;
-    }
-
-    private static Path pathingJar;
-
-    /**
-     * A jar holding nothing but a manifest whose {@code Class-Path} is the test class path: the
-     * child's {@code java.class.path} stays one short entry. With the whole test class path on
-     * the command line (80+ entries, about 6,700 characters) the child JVM dies with SIGSEGV while
-     * the model loads, without a JVM error report; with a class path some 2,000 characters
-     * shorter, or this jar, it does not.
-     */
-    private static synchronized Path pathingJar() throws IOException {
-        if (pathingJar == null) {
-            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            StringBuilder classPath = new StringBuilder();
-            for (String entry : cp.split(java.io.File.pathSeparator)) {
-                if (!entry.isBlank()) {
-                    classPath.append(Path.of(entry).toAbsolutePath().toUri().toASCIIString()).append(' ');
-                }
-            }
-            java.util.jar.Manifest m = new java.util.jar.Manifest();
-            m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-            m.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, classPath.toString().trim());
-            Path jar = Files.createTempFile("serve-classpath-", ".jar");
-            jar.toFile().deleteOnExit();
-            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), m)) {
-                out.flush();
-            }
-            pathingJar = jar;
-        }
-        return pathingJar;
     }
 
     private void readOutput() {

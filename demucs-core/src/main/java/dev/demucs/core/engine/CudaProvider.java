@@ -46,7 +46,7 @@ public final class CudaProvider {
         // The provider options log through ONNX Runtime's default logger, which exists only once an
         // environment does: without this, the first CUDA session of a process fails with "Attempt to
         // use DefaultLogger but none has been registered" instead of loading CUDA.
-        OrtEnvironment.getEnvironment();
+        SharedEnvironment.get();
         try (OrtCUDAProviderOptions provider = new OrtCUDAProviderOptions(deviceId)) {
             for (Map.Entry<String, String> e : cuda.providerOptions().entrySet()) {
                 provider.add(e.getKey(), e.getValue());

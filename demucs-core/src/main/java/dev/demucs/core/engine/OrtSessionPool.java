@@ -1,6 +1,5 @@
 package dev.demucs.core.engine;
 
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.demucs.core.CudaOptions;
@@ -150,7 +149,7 @@ final class OrtSessionPool implements SessionPool {
         OrtSession session = null;
         long start = System.nanoTime();
         try (options) {
-            session = OrtEnvironment.getEnvironment().createSession(key.file().toString(), options);
+            session = SharedEnvironment.get().createSession(key.file().toString(), options);
             ModelSpec spec = ModelInspector.inspect(shown, session);
             PooledSession pooled = new PooledSession(session, spec, device, version);
             session = null;

@@ -1,7 +1,6 @@
 package dev.demucs.core.engine;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import dev.demucs.core.InferenceException;
 import dev.demucs.core.model.ModelForm;
@@ -112,7 +111,7 @@ final class Slot implements AutoCloseable {
     private static OnnxTensor tensor(FloatBuffer buffer, int size, long[] shape) throws OrtException {
         FloatBuffer view = buffer.duplicate();
         view.position(0).limit(size);
-        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), view.slice(), shape);
+        return OnnxTensor.createTensor(SharedEnvironment.get(), view.slice(), shape);
     }
 
     /** Closes the tensors; idempotent. The direct buffers are freed by the garbage collector. */

@@ -2,12 +2,12 @@ package dev.demucs.core.model;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.demucs.core.InvalidModelException;
 import dev.demucs.core.ModelNotFoundException;
+import dev.demucs.core.engine.SharedEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ public final class ModelInspector {
         requireReadable(onnx);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx.toString(), options)) {
+            try (OrtSession session = SharedEnvironment.get().createSession(onnx.toString(), options)) {
                 return inspect(onnx, session);
             }
         } catch (OrtException e) {
