@@ -1,6 +1,8 @@
 package dev.demucs.core;
 
+import ai.onnxruntime.OrtEnvironment;
 import dev.demucs.core.engine.Engine;
+import dev.demucs.core.engine.SharedEnvironment;
 
 /**
  * The ONNX Runtime sessions of an application: one session per (model file, device, intra-op
@@ -42,6 +44,17 @@ public interface SessionPool extends AutoCloseable {
     /** The process-wide pool used by separators opened without one; never closed. */
     static SessionPool shared() {
         return Engine.sharedSessionPool();
+    }
+
+    /**
+     * The process's ONNX Runtime environment, the one every pool's sessions use. An application
+     * that creates ONNX Runtime sessions of its own should take the environment from here rather
+     * than {@code OrtEnvironment.getEnvironment()}: the first creation runs on a thread whose stack
+     * fits the process's command line (ONNX Runtime 1.29.0 on Linux overflows a default stack on a
+     * command line longer than about 3,500 bytes, e.g. a long class path).
+     */
+    static OrtEnvironment environment() {
+        return SharedEnvironment.get();
     }
 
     /** Number of open sessions, including superseded ones still in use (for diagnostics and leak checks). */
