@@ -13,7 +13,6 @@ import dev.demucs.job.queue.JobQueue;
 import dev.demucs.job.queue.JobRecord;
 import dev.demucs.job.queue.NodeSettings;
 import dev.demucs.job.queue.QueueUnavailableException;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -82,7 +80,6 @@ public final class PostgresJobQueue implements JobQueue {
     private final HikariDataSource dataSource;
     private final String location;
     private final NodeSettings node;
-    private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService beat;
     private volatile String address;
     private volatile boolean closed;
@@ -191,13 +188,6 @@ public final class PostgresJobQueue implements JobQueue {
     public void listening(String address) {
         this.address = address;
         beatNodeQuietly();
-    }
-
-    @Override
-    public String newId() {
-        byte[] b = new byte[16];
-        random.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 
     @Override

@@ -14,11 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,7 +57,6 @@ public class FileJobQueue implements JobQueue {
     /** Pending jobs in creation order (guarded by this). */
     private final TreeSet<JobRecord> pending = new TreeSet<>(
             Comparator.comparing(JobRecord::createdAt).thenComparing(JobRecord::id));
-    private final SecureRandom random = new SecureRandom();
     private FileChannel lockChannel;
 
     /** A queue over the job folders of {@code files}; nothing is read until {@link #open()}. */
@@ -116,13 +113,6 @@ public class FileJobQueue implements JobQueue {
             }
             lockChannel = null;
         }
-    }
-
-    @Override
-    public String newId() {
-        byte[] b = new byte[16];
-        random.nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 
     @Override

@@ -49,7 +49,9 @@ public interface JobQueue extends AutoCloseable {
     void open();
 
     /** A new random job id (128 bits, hex). */
-    String newId();
+    default String newId() {
+        return JobRecord.randomId();
+    }
 
     /** The job with this id; empty for none, an invalid id or a job being deleted. */
     Optional<JobRecord> get(String id);

@@ -1,7 +1,9 @@
 package dev.demucs.job.queue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +42,15 @@ public record JobRecord(String id, String status, String createdAt, String start
      * (the three-interruptions rule, {@link #afterInterruption}).
      */
     public static final int MAX_INTERRUPTIONS = 3;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A new random job id: 128 bits, hex. */
+    public static String randomId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
 
     /** True for a well-formed id (one that cannot name a path outside the job's folder). */
     public static boolean validId(String id) {
