@@ -19,7 +19,8 @@ import java.util.concurrent.CompletionException;
  * 1 MiB stack a command line longer than about 3,500 bytes (a long {@code -cp}, a long
  * {@code -D}, long program arguments) overflows the stack and the JVM dies with SIGSEGV and no
  * error report. The probe runs once per process, at environment creation only; sessions and
- * runs on ordinary threads are unaffected afterwards.
+ * runs on ordinary threads are unaffected afterwards. (With the environment variable {@code CI}
+ * set, ONNX Runtime was seen to skip the probe; nothing here relies on that.)
  */
 public final class SharedEnvironment {
     /** Stack per byte of command line: four times what the recursion was measured to use. */
