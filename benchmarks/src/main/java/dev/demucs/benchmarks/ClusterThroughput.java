@@ -41,13 +41,16 @@ public final class ClusterThroughput {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: ClusterThroughput demucs-separate.jar [JOBS] [INPUT_SECONDS] [ROUNDS]");
+            System.err.println("usage: ClusterThroughput demucs-separate.jar [JOBS] [INPUT_SECONDS] [ROUNDS] [MODEL.onnx]");
             System.exit(2);
         }
         Path jar = Path.of(args[0]);
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 12;
         double inputSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 30;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        // the gain model by default; a heavy model (e.g. the report's hdemucs_high export) makes the
+        // model's run, not the host pipeline's threads, the work each node's one worker does
+        Path heavyModel = args.length > 4 ? Path.of(args[4]) : null;
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + ": no such file (build it with mvn -pl demucs-cli -am package -DskipTests)");
         }
@@ -55,7 +58,7 @@ public final class ClusterThroughput {
             throw new IllegalStateException(TestPostgres.WHY_SKIPPED);
         }
         Path dir = Files.createTempDirectory("cluster-throughput-");
-        Path model = GainModel.write(dir.resolve("gain.onnx"), GainModel.SEGMENT_SAMPLES);
+        Path model = heavyModel != null ? heavyModel : GainModel.write(dir.resolve("gain.onnx"), GainModel.SEGMENT_SAMPLES);
         Path input = dir.resolve("input.wav");
         TestAudio.writeStereoWav(input, 44100, (int) Math.round(inputSeconds * 44100), 3);
         byte[] audio = Files.readAllBytes(input);
@@ -76,8 +79,9 @@ public final class ClusterThroughput {
             ratios.add(two.get(r) / one.get(r));
         }
         System.out.printf(Locale.ROOT, "median: 1 node %.1f s, 2 nodes %.1f s; 2 nodes take %.2fx the time of 1 node; per round %s "
-                        + "(%d jobs of %.0f s input, gain model, 1 worker and 1 ORT thread per node)%n", median(one), median(two),
-                median(ratios), ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList(), jobs, inputSeconds);
+                        + "(%d jobs of %.0f s input, %s, 1 worker and 1 ORT thread per node)%n", median(one), median(two),
+                median(ratios), ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList(), jobs, inputSeconds,
+                model.getFileName());
     }
 
     /** Seconds from the first POST to the last job completed, on {@code nodes} fresh nodes and a fresh database. */
