@@ -524,10 +524,11 @@ final class JobManager {
             if (r.timedOut) {
                 throw new DemucsException(timeLimitMessage());
             }
-            files.publish(id, work); // every file is readable before the job reads completed
-            // so are its log line, and its input is gone: a client that sees completed finds the job
-            // as it stays. Unless the lease is confirmed first: another server that took the job
-            // over may need the input, so then they wait for the record to go through.
+            // Every file is readable, the log line written and the input gone before the record says
+            // completed, so a client that sees completed finds the job as it stays. When the lease
+            // cannot be confirmed now, the log line and the input's removal wait for the record:
+            // another server that has taken the job over may still need the input.
+            files.publish(id, work);
             String completed = String.format(Locale.ROOT, "completed in %.1f s", (System.nanoTime() - t0) / 1e9);
             boolean confirmed = leaseConfirmed(r);
             if (confirmed) {
