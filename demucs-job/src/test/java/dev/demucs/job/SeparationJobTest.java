@@ -142,21 +142,7 @@ class SeparationJobTest {
     void urlInput(@TempDir Path out) throws Exception {
         byte[] wav = Files.readAllBytes(inputWav);
         java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/audio/song.wav", exchange -> {
-            if (exchange.getRequestMethod().equals("GET")) {
-                gets.incrementAndGet();
-            }
-            exchange.getResponseHeaders().add("Content-Type", "audio/wav");
-            exchange.sendResponseHeaders(200, wav.length);
-            try (var body = exchange.getResponseBody()) {
-                body.write(wav);
-            } catch (java.io.IOException ignored) {
-                // the client may stop reading once it has what it needs (probe)
-            }
-        });
-        server.start();
+        com.sun.net.httpserver.HttpServer server = serveSong(wav, gets);
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/audio/song.wav?token=secret";
             JobResult result = SeparationJob.run(JobSpec.builder(url, out).cutPointsSeconds(List.of(8.0)).build(),
@@ -210,20 +196,7 @@ class SeparationJobTest {
     void demucsLayoutFromUrlWithOtherMethodMinus(@TempDir Path out) throws Exception {
         byte[] wav = Files.readAllBytes(inputWav);
         java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/audio/song.wav", exchange -> {
-            if (exchange.getRequestMethod().equals("GET")) {
-                gets.incrementAndGet();
-            }
-            exchange.sendResponseHeaders(200, wav.length);
-            try (var body = exchange.getResponseBody()) {
-                body.write(wav);
-            } catch (java.io.IOException ignored) {
-                // the client may stop reading once it has what it needs (probe)
-            }
-        });
-        server.start();
+        com.sun.net.httpserver.HttpServer server = serveSong(wav, gets);
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/audio/song.wav?token=secret";
             JobSpec spec = JobSpec.builder(url, out).layout(JobSpec.Layout.DEMUCS).twoStem("vocals")
@@ -491,5 +464,26 @@ class SeparationJobTest {
             stop = true;
             thread.join();
         }
+    }
+
+    /** A loopback server for {@code /audio/song.wav} that counts its GETs; the caller stops it. */
+    private static com.sun.net.httpserver.HttpServer serveSong(byte[] wav, java.util.concurrent.atomic.AtomicInteger gets)
+            throws java.io.IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/audio/song.wav", exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                gets.incrementAndGet();
+            }
+            exchange.getResponseHeaders().add("Content-Type", "audio/wav");
+            exchange.sendResponseHeaders(200, wav.length);
+            try (var body = exchange.getResponseBody()) {
+                body.write(wav);
+            } catch (java.io.IOException ignored) {
+                // the client may stop reading once it has what it needs (probe)
+            }
+        });
+        server.start();
+        return server;
     }
 }
