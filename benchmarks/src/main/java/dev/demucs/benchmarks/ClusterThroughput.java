@@ -13,15 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Cluster throughput: the time N equal jobs take on one {@code serve} node and on two, each
  * node one worker (one ONNX Runtime thread), sharing one PostgreSQL queue and one folder of
- * job files; every job is the {@link GainModel} on the same input, so every job does the same
- * work. Each node is a separate JVM from the runnable jar; PostgreSQL is Debian's
+ * job files; every job is the same model ({@link GainModel} by default, its fixed-cost twin, or a
+ * given model file) on the same input, so every job does the same work. Each node is a separate JVM from the runnable jar; PostgreSQL is Debian's
  * ({@link TestPostgres}). The clock runs from the first POST to the last job seen completed;
  * one warm-up job per node runs first. Configurations alternate (1, 2, 1, 2 …); each round's
  * 2-node time is divided by the same round's 1-node time, and the median ratio is reported.
@@ -29,19 +31,20 @@ import java.util.Map;
  * <pre>
  * mvn -q -pl demucs-cli,benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar dev.demucs.benchmarks.ClusterThroughput \
- *      demucs-cli/target/demucs-separate.jar [JOBS=12] [INPUT_SECONDS=30] [ROUNDS=2]
+ *      demucs-cli/target/demucs-separate.jar [JOBS=12] [INPUT_SECONDS=30] [ROUNDS=2] [MODEL.onnx|fixed-cost:MATMULS]
  * </pre>
  */
 public final class ClusterThroughput {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String FIXED_COST = "fixed-cost:";
 
     private ClusterThroughput() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: ClusterThroughput demucs-separate.jar [JOBS] [INPUT_SECONDS] [ROUNDS] [MODEL.onnx]");
+            System.err.println("usage: ClusterThroughput demucs-separate.jar [JOBS] [INPUT_SECONDS] [ROUNDS] [MODEL.onnx|fixed-cost:MATMULS]");
             System.exit(2);
         }
         Path jar = Path.of(args[0]);
@@ -49,8 +52,10 @@ public final class ClusterThroughput {
         double inputSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 30;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         // the gain model by default; a heavy model (e.g. the report's hdemucs_high export) makes the
-        // model's run, not the host pipeline's threads, the work each node's one worker does
-        Path heavyModel = args.length > 4 ? Path.of(args[4]) : null;
+        // model's run, not the host pipeline's threads, the work each node's one worker does;
+        // fixed-cost:N is the gain model plus N cache-resident matrix products per run (a fixed
+        // cost that two cores run side by side without sharing memory bandwidth)
+        String modelArg = args.length > 4 ? args[4] : null;
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + ": no such file (build it with mvn -pl demucs-cli -am package -DskipTests)");
         }
@@ -58,7 +63,15 @@ public final class ClusterThroughput {
             throw new IllegalStateException(TestPostgres.WHY_SKIPPED);
         }
         Path dir = Files.createTempDirectory("cluster-throughput-");
-        Path model = heavyModel != null ? heavyModel : GainModel.write(dir.resolve("gain.onnx"), GainModel.SEGMENT_SAMPLES);
+        Path model;
+        if (modelArg == null) {
+            model = GainModel.write(dir.resolve("gain.onnx"), GainModel.SEGMENT_SAMPLES);
+        } else if (modelArg.startsWith(FIXED_COST)) {
+            int matmuls = Integer.parseInt(modelArg.substring(FIXED_COST.length()));
+            model = GainModel.writeFixedCost(dir.resolve("fixed-cost-" + matmuls + ".onnx"), GainModel.SEGMENT_SAMPLES, matmuls);
+        } else {
+            model = Path.of(modelArg);
+        }
         Path input = dir.resolve("input.wav");
         TestAudio.writeStereoWav(input, 44100, (int) Math.round(inputSeconds * 44100), 3);
         byte[] audio = Files.readAllBytes(input);
@@ -72,6 +85,10 @@ public final class ClusterThroughput {
                     (nodes == 1 ? one : two).add(s);
                     System.out.printf(Locale.ROOT, "round %d, %d node(s): %d jobs in %.1f s%n", r + 1, nodes, jobs, s);
                 }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         List<Double> ratios = new ArrayList<>();

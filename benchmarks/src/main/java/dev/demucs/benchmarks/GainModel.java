@@ -45,4 +45,15 @@ public final class GainModel {
         return TestModels.twoInputGain(file, gains, gains, segmentSamples,
                 TestModels.metadata(SOURCES, 44_100, segmentSamples));
     }
+
+    /**
+     * Writes the gain model's fixed-cost twin (the same outputs, plus {@code matmuls} cache-resident
+     * 256×256 matrix products per run: {@link TestModels#twoInputFixedCost}) to {@code file}.
+     */
+    public static Path writeFixedCost(Path file, int segmentSamples, int matmuls) {
+        float[] gains = new float[SOURCES.size()];
+        Arrays.fill(gains, 0.25f);
+        return TestModels.twoInputFixedCost(file, gains, gains, segmentSamples, matmuls,
+                TestModels.metadata(SOURCES, 44_100, segmentSamples));
+    }
 }

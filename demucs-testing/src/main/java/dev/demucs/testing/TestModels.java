@@ -96,13 +96,29 @@ public final class TestModels {
      */
     public static Path twoInputGain(Path file, float[] timeGains, float[] freqGains, int segmentSamples,
                                     Map<String, String> metadata) {
-        return twoInput(file, timeGains, freqGains, null, segmentSamples, false, metadata);
+        return twoInput(file, timeGains, freqGains, null, segmentSamples, false, 0, metadata);
     }
 
     /** Same as {@link #twoInputGain} with a dynamic batch dimension ("batch") on every input and output. */
     public static Path twoInputGainDynamicBatch(Path file, float[] timeGains, float[] freqGains, int segmentSamples,
                                                 Map<String, String> metadata) {
-        return twoInput(file, timeGains, freqGains, null, segmentSamples, true, metadata);
+        return twoInput(file, timeGains, freqGains, null, segmentSamples, true, 0, metadata);
+    }
+
+    /**
+     * {@link #twoInputGain}'s outputs, bit for bit, at a fixed cost per run: a Loop of
+     * {@code matmuls} products of 256×256 matrices, on a matrix made from the waveform's mean (so
+     * nothing is constant-folded), whose sum is added to the time branch times zero. The working
+     * set (three 256 KB matrices) stays in a core's cache, so two processes on two cores each run
+     * it at full speed: a "heavy model whose run takes a fixed time" for throughput measurements
+     * that should not depend on memory bandwidth shared between cores.
+     */
+    public static Path twoInputFixedCost(Path file, float[] timeGains, float[] freqGains, int segmentSamples, int matmuls,
+                                         Map<String, String> metadata) {
+        if (matmuls < 1) {
+            throw new IllegalArgumentException("matmuls must be at least 1: " + matmuls);
+        }
+        return twoInput(file, timeGains, freqGains, null, segmentSamples, false, matmuls, metadata);
     }
 
     /**
@@ -113,7 +129,7 @@ public final class TestModels {
     public static Path twoInputRamp(Path file, float[] timeGains, float[] freqGains, int segmentSamples,
                                     Map<String, String> metadata) {
         float[] ramp = ramp(segmentSamples);
-        return twoInput(file, timeGains, freqGains, ramp, segmentSamples, false, metadata);
+        return twoInput(file, timeGains, freqGains, ramp, segmentSamples, false, 0, metadata);
     }
 
     /**
@@ -175,7 +191,7 @@ public final class TestModels {
     }
 
     private static Path twoInput(Path file, float[] timeGains, float[] freqGains, float[] ramp, int segmentSamples,
-                                 boolean dynamicBatch, Map<String, String> metadata) {
+                                 boolean dynamicBatch, int busyMatMuls, Map<String, String> metadata) {
         if (timeGains.length != freqGains.length) {
             throw new IllegalArgumentException(timeGains.length + " time gains but " + freqGains.length + " frequency gains");
         }
@@ -201,10 +217,58 @@ public final class TestModels {
         g.addNode(node("Unsqueeze", List.of(waveSrc, "onnx::Unsqueeze_19"), List.of("/Unsqueeze_output_0"), "/Unsqueeze"));
         g.addNode(node("Unsqueeze", List.of(spec, "onnx::Unsqueeze_19"), List.of("/Unsqueeze_1_output_0"), "/Unsqueeze_1"));
         g.addNode(node("Mul", List.of("/Unsqueeze_1_output_0", "onnx::Mul_18"), List.of(freqOut), "/Mul_1"));
-        g.addNode(node("Mul", List.of("/Unsqueeze_output_0", "onnx::Mul_17"), List.of(timeOut), "/Mul_2"));
+        if (busyMatMuls == 0) {
+            g.addNode(node("Mul", List.of("/Unsqueeze_output_0", "onnx::Mul_17"), List.of(timeOut), "/Mul_2"));
+        } else {
+            g.addNode(node("Mul", List.of("/Unsqueeze_output_0", "onnx::Mul_17"), List.of("/Mul_2_output_0"), "/Mul_2"));
+            addBusyLoop(g, wave, busyMatMuls, "/busy/sum");
+            g.addInitializer(floats("/busy/zero", new float[]{0f}));
+            g.addNode(node("Mul", List.of("/busy/sum", "/busy/zero"), List.of("/busy/nothing"), "/busy/Mul"));
+            g.addNode(node("Add", List.of("/Mul_2_output_0", "/busy/nothing"), List.of(timeOut), "/busy/Add"));
+        }
         g.addOutput(tensor(freqOut, batch, stems, 4, FREQ_BINS, frames));
         g.addOutput(tensor(timeOut, batch, stems, 2, segmentSamples));
         return write(file, g, metadata);
+    }
+
+    /**
+     * Adds to {@code g} a scalar {@code sum} = the sum of (mean(source) + I)·I·I… ({@code matmuls}
+     * 256×256 products in a Loop), finite for finite input; the identity keeps the values bounded.
+     */
+    private static void addBusyLoop(GraphProto.Builder g, String source, int matmuls, String sum) {
+        int n = 256;
+        float[] eye = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            eye[i * n + i] = 1f;
+        }
+        g.addInitializer(floats("/busy/eye", eye, n, n));
+        g.addInitializer(longs("/busy/trips", matmuls).toBuilder().clearDims().build());
+        g.addNode(node("ReduceMean", List.of(source), List.of("/busy/mean"), "/busy/ReduceMean", intAttribute("keepdims", 0)));
+        g.addNode(node("Add", List.of("/busy/mean", "/busy/eye"), List.of("/busy/start"), "/busy/Start"));
+        GraphProto body = GraphProto.newBuilder().setName("busy_body")
+                .addInput(scalar("iteration", TensorProto.DataType.INT64))
+                .addInput(scalar("cond_in", TensorProto.DataType.BOOL))
+                .addInput(tensor("a_in", n, n))
+                .addNode(node("Identity", List.of("cond_in"), List.of("cond_out"), "/busy/cond"))
+                .addNode(node("MatMul", List.of("a_in", "/busy/eye"), List.of("a_out"), "/busy/MatMul"))
+                .addOutput(scalar("cond_out", TensorProto.DataType.BOOL))
+                .addOutput(tensor("a_out", n, n))
+                .build();
+        g.addNode(node("Loop", List.of("/busy/trips", "", "/busy/start"), List.of("/busy/end"), "/busy/Loop",
+                AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH).setG(body).build()));
+        g.addNode(node("ReduceSum", List.of("/busy/end"), List.of(sum), "/busy/ReduceSum", intAttribute("keepdims", 0)));
+    }
+
+    private static AttributeProto intAttribute(String name, long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    /** A scalar (rank-0) value of the given element type. */
+    private static ValueInfoProto scalar(String name, TensorProto.DataType type) {
+        TypeProto t = TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(TensorShapeProto.newBuilder()))
+                .build();
+        return ValueInfoProto.newBuilder().setName(name).setType(t).build();
     }
 
     /** Writes a model made of the graph under a temporary name, then renames it. */

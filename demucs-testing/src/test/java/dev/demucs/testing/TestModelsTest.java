@@ -82,4 +82,42 @@ class TestModelsTest {
             assertArrayEquals(new long[]{-1, 2, length}, batchShape);
         }
     }
+
+    @Test
+    void fixedCostModelGivesTheGainModelsOutputsBitForBit() throws Exception {
+        int length = 5000;
+        int frames = TestModels.spectrogramFrames(length);
+        float[] timeGains = {0.25f, -1.5f};
+        float[] freqGains = {0.5f, 2f};
+        Path gain = TestModels.twoInputGain(dir.resolve("g.onnx"), timeGains, freqGains, length, Map.of());
+        Path busy = TestModels.twoInputFixedCost(dir.resolve("b.onnx"), timeGains, freqGains, length, 3, Map.of());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        float[] wave = new float[2 * length];
+        for (int i = 0; i < wave.length; i++) {
+            wave[i] = (float) random.nextGaussian();
+        }
+        float[] spec = new float[4 * 2048 * frames];
+        for (int i = 0; i < spec.length; i++) {
+            spec[i] = (float) random.nextGaussian();
+        }
+        try (OrtSession g = ENV.createSession(gain.toString(), new OrtSession.SessionOptions());
+             OrtSession b = ENV.createSession(busy.toString(), new OrtSession.SessionOptions());
+             OnnxTensor w = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(wave), new long[]{1, 2, length});
+             OnnxTensor sp = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(spec), new long[]{1, 4, 2048, frames});
+             OrtSession.Result expected = g.run(Map.of("input", w, "onnx::Slice_1", sp));
+             OrtSession.Result actual = b.run(Map.of("input", w, "onnx::Slice_1", sp))) {
+            assertEquals(List.copyOf(g.getOutputNames()), List.copyOf(b.getOutputNames()));
+            for (int o = 0; o < 2; o++) {
+                float[] e = floats(((OnnxTensor) expected.get(o)).getFloatBuffer());
+                float[] a = floats(((OnnxTensor) actual.get(o)).getFloatBuffer());
+                assertArrayEquals(e, a, "output " + o);
+            }
+        }
+    }
+
+    private static float[] floats(FloatBuffer b) {
+        float[] out = new float[b.remaining()];
+        b.get(out);
+        return out;
+    }
 }
