@@ -14,6 +14,8 @@
 #                         against PyTorch separating a track of the same length ("" = none)
 #   JAVA_OPTS="-Xmx1g"    JVM options of every Java run
 #   SKIP_REALISTIC=1 / SKIP_PYTORCH=1   leave those parts out
+#   TEMPLATE=0            leave out the template-layout rows (demucs-separate with the gain model vs
+#                         ffmpeg writing the same segments, stems and MP3, for each LONG_MINUTES input)
 #   JFR=0                 no flight-recorded gain-model run (by default the first LONG_MINUTES input
 #                         is separated once more under JDK Flight Recorder and its samples grouped)
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
@@ -156,6 +158,40 @@ for m in $LONG_MINUTES; do
     tee -a "$LOG" < "$GEN/ffmpeg_$m$suffix.txt" >&2
   done
 done
+# The template layout, what users run: demucs-separate (gain model) writes segments/*.m4a (AAC
+# 256k), demucs_results/segment_NNN_{vocals,instrum}.wav and the mono instrumental.mp3, cut every
+# 300 s; ffmpeg does the same decode and the same encodes with its segment muxer.
+if [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ] && [ ! -f demucs-cli/target/demucs-separate.jar ]; then
+  say "## template-layout rows skipped: demucs-cli/target/demucs-separate.jar absent (mvn -B -q install -DskipTests)"
+elif [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ]; then
+  java_run gain-model --out "$GEN/gain.onnx" > /dev/null
+  for m in $LONG_MINUTES; do
+    in=$(make_input "$m")
+    say "## template layout, ${m}-minute input: demucs-separate --model gain.onnx (whole process)"
+    rm -rf "$GEN/out/template_$m"
+    t0=$(now)
+    /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_peak_rss_kb=%M" -o "$GEN/template_time_$m.txt" \
+      java $JAVA_OPTS -jar demucs-cli/target/demucs-separate.jar --input "$in" --output "$GEN/out/template_$m" \
+      --model "$GEN/gain.onnx" --threads "$THREADS" -q > /dev/null
+    t1=$(now)
+    { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "template_wall_seconds=%.4f\n", b - a }'; cat "$GEN/template_time_$m.txt"; } \
+      > "$GEN/template_$m.txt"
+    tee -a "$LOG" < "$GEN/template_$m.txt" >&2
+    say "## ffmpeg CLI, ${m}-minute input: the same segments (AAC 256k), segment WAV pairs and mono MP3 (LAME quality 2)"
+    o="$GEN/out/ffmpeg_template_$m"; rm -rf "$o"; mkdir -p "$o/segments" "$o/demucs_results"
+    t0=$(now)
+    /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_peak_rss_kb=%M" -o "$GEN/ffmpeg_template_time_$m.txt" \
+      ffmpeg -nostdin -v error -y -i "$in" \
+        -map 0:a -ar 44100 -ac 2 -c:a aac -b:a 256k -f segment -segment_time 300 "$o/segments/segment_%03d.m4a" \
+        -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le -f segment -segment_time 300 "$o/demucs_results/segment_%03d_vocals.wav" \
+        -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le -f segment -segment_time 300 "$o/demucs_results/segment_%03d_instrum.wav" \
+        -map 0:a -ar 44100 -ac 1 -c:a libmp3lame -b:a 320k -compression_level 2 "$o/instrumental.mp3"
+    t1=$(now)
+    { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "template_wall_seconds=%.4f\n", b - a }'; cat "$GEN/ffmpeg_template_time_$m.txt"; } \
+      > "$GEN/ffmpeg_template_$m.txt"
+    tee -a "$LOG" < "$GEN/ffmpeg_template_$m.txt" >&2
+  done
+fi
 # Where the gain pipeline's Java threads spend their time: one more run of the first input under
 # JDK Flight Recorder, samples grouped by thread and project method (JfrBreakdown).
 jfr_m="${LONG_MINUTES%% *}"
@@ -238,6 +274,14 @@ for m in $LONG_MINUTES; do
   echo "| the same, CPU by thread: calling thread (decode, STFT/iSTFT, overlap-add), WAV writer, MP3 writer, rest (ONNX Runtime, JIT, GC) | $(value cpu_main_thread_seconds "$GEN/gain_$m.txt") / $(value cpu_wav_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_mp3_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_other_threads_seconds "$GEN/gain_$m.txt") s | | | |"
   echo "| peak RSS, ${m} min (gain model) | ${grss} MB | ffmpeg CLI ${frss} MB | | <= 1536 MB, flat |"
   echo "| gain model ${m} min: real-time factor, share outside session.run | $(value realtime_factor "$GEN/gain_$m.txt")x, $(value outside_run_share_percent "$GEN/gain_$m.txt") % | | | |"
+done
+for m in $LONG_MINUTES; do
+  t="$GEN/template_$m.txt"; f="$GEN/ffmpeg_template_$m.txt"
+  [ -f "$t" ] && [ -f "$f" ] || continue
+  tw=$(value template_wall_seconds "$t"); fw=$(value template_wall_seconds "$f")
+  tc=$(awk -v u="$(value proc_user_seconds "$t")" -v s="$(value proc_sys_seconds "$t")" 'BEGIN { printf "%.1f", u + s }')
+  fc=$(awk -v u="$(value proc_user_seconds "$f")" -v s="$(value proc_sys_seconds "$f")" 'BEGIN { printf "%.1f", u + s }')
+  echo "| template layout, ${m} min, gain model: demucs-separate whole process (segments m4a, WAV pairs, mono MP3) | ${tw} s, CPU ${tc} s, peak RSS $(( $(value proc_peak_rss_kb "$t") / 1024 )) MB | ffmpeg CLI, same decode and encodes: ${fw} s, CPU ${fc} s, $(( $(value proc_peak_rss_kb "$f") / 1024 )) MB | $(ratio "$tw" "$fw")x (CPU $(ratio "$tc" "$fc")x) | <= 1.5x |"
 done
 if [ -f "$GEN/jfr_gain.txt" ]; then
   echo "| JFR, gain pipeline ${jfr_m} min, Java samples by thread and method (top 6 of $(value jfr_java_samples "$GEN/jfr_gain.txt")) | $(grep '^jfr_java=' "$GEN/jfr_gain.txt" | head -6 | cut -d= -f2- | paste -sd ';' -) | | | |"
