@@ -14,7 +14,7 @@ import java.util.Locale;
  * The full-size htdemucs with random weights as ONNX, for the report's {@code ort-chunk} and
  * whole-process runs and for {@link GpuCheck}: demucs-testing's {@link RandomHtdemucs} writes the
  * checkpoint (released kwargs, upstream's state-dict layout, fp16), and the importer's public API
- * converts it, exactly as it converts the official file (the command line: with a batch of 1). The checkpoint is a temporary file next to
+ * converts it, exactly as the model resolver converts the official file (with a dynamic batch dimension). The checkpoint is a temporary file next to
  * the output, deleted afterwards.
  *
  * <pre>
@@ -53,7 +53,7 @@ public final class FullSizeHtdemucs {
             System.exit(2);
         }
         long start = System.nanoTime();
-        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L, false);
+        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L, true);
         System.out.printf(Locale.ROOT, "wrote %s: %d parameters, %.1f s (conversion %.1f s)%n",
                 r.onnx(), r.parameterCount(), (System.nanoTime() - start) / 1e9, r.seconds());
     }

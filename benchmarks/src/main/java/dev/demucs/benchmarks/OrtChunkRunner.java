@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.demucs.core.CudaOptions;
 import dev.demucs.core.Device;
+import dev.demucs.core.engine.OnnxHeader;
 import dev.demucs.core.engine.SessionSettings;
 import dev.demucs.core.engine.SharedEnvironment;
 import java.nio.ByteBuffer;
@@ -41,13 +42,17 @@ public final class OrtChunkRunner implements AutoCloseable {
      */
     public OrtChunkRunner(Path model, int intraOpThreads) throws OrtException {
         OrtEnvironment env = SharedEnvironment.get();
-        try (OrtSession.SessionOptions options = SessionSettings.options(Device.cpu(), intraOpThreads, CudaOptions.defaults())) {
+        try (OrtSession.SessionOptions options = SessionSettings.options(Device.cpu(), intraOpThreads, CudaOptions.defaults(),
+                OnnxHeader.dynamicBatch(model))) {
             this.session = env.createSession(model.toString(), options);
         }
         try {
             SplittableRandom random = new SplittableRandom(1);
             for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
                 long[] shape = ((TensorInfo) e.getValue().getInfo()).getShape();
+                if (shape[0] < 0) {
+                    shape[0] = 1; // a dynamic batch: one chunk, as the separator runs it on a CPU
+                }
                 long size = 1;
                 for (long d : shape) {
                     size *= d;

@@ -67,10 +67,10 @@ public final class EngineOptions {
         return fields;
     }
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + SeparationOptions.DEFAULT_MAX_BATCH,
+    @Option(names = "--batch", paramLabel = "N",
             description = "Most chunks per model run when the model's batch dimension is dynamic; more keeps a GPU busy"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int batch;
+                    + " (default: " + SeparationOptions.DEFAULT_MAX_BATCH + " on a GPU, 1 on a CPU).")
+    Integer batch;
 
     @Option(names = "--cudnn-conv-algo", paramLabel = "exhaustive|heuristic|default", defaultValue = "exhaustive",
             description = "GPU: how cuDNN picks convolution algorithms (default: ${DEFAULT-VALUE}: benchmarked once per shape).")
@@ -121,8 +121,11 @@ public final class EngineOptions {
                         + gpuMemLimitMb);
             }
             CudaOptions cuda = new CudaOptions(convAlgoSearch, arenaStrategy, gpuMemLimitMb << 20, tf32);
-            return SeparationOptions.builder().maxBatch(batch)
-                    .device(parsedDevice).intraOpThreads(threads).cuda(cuda).stems(StemSelection.all()).build();
+            SeparationOptions.Builder options = SeparationOptions.builder();
+            if (batch != null) {
+                options.maxBatch(batch);
+            }
+            return options.device(parsedDevice).intraOpThreads(threads).cuda(cuda).stems(StemSelection.all()).build();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
             int space = message.indexOf(' ');

@@ -28,7 +28,11 @@ public final class SeparationOptions {
     public static final long DEFAULT_SEED = 0L;
     public static final double DEFAULT_OVERLAP = 0.25;
     public static final double DEFAULT_TRANSITION_POWER = 1.0;
-    /** Most chunks put into one model run when the model's batch dimension is not fixed. */
+    /**
+     * Most chunks put into one model run on a GPU when the model's batch dimension is not fixed and
+     * no {@link Builder#maxBatch} was set. A CPU then runs one chunk per call: batching gains it
+     * nothing and multiplies the memory the run's intermediates take.
+     */
     public static final int DEFAULT_MAX_BATCH = 4;
 
     private final int shifts;
@@ -39,7 +43,7 @@ public final class SeparationOptions {
     private final StemSelection stems;
     private final Device device;
     private final int intraOpThreads;
-    private final int maxBatch;
+    private final Integer maxBatch;
     private final CudaOptions cuda;
 
     private SeparationOptions(Builder b) {
@@ -116,9 +120,20 @@ public final class SeparationOptions {
         return intraOpThreads;
     }
 
-    /** Most chunks per model run, used only when the model's batch dimension is dynamic. */
+    /**
+     * Most chunks per model run, used only when the model's batch dimension is dynamic: the value
+     * set, else {@link #DEFAULT_MAX_BATCH} (what a GPU runs; see {@link #maxBatchOn}).
+     */
     public int maxBatch() {
-        return maxBatch;
+        return maxBatch != null ? maxBatch : DEFAULT_MAX_BATCH;
+    }
+
+    /**
+     * Most chunks per model run on a device of this kind: the value set, else
+     * {@link #DEFAULT_MAX_BATCH} on a GPU and 1 on a CPU.
+     */
+    public int maxBatchOn(Device.Kind kind) {
+        return maxBatch != null ? maxBatch : kind == Device.Kind.CUDA ? DEFAULT_MAX_BATCH : 1;
     }
 
     /** Settings of the CUDA provider, used when the model runs on a GPU. */
@@ -134,7 +149,7 @@ public final class SeparationOptions {
         return shifts == other.shifts && seed == other.seed && overlap == other.overlap
                 && transitionPower == other.transitionPower && Objects.equals(segmentSeconds, other.segmentSeconds)
                 && stems.equals(other.stems) && device.equals(other.device)
-                && intraOpThreads == other.intraOpThreads && maxBatch == other.maxBatch
+                && intraOpThreads == other.intraOpThreads && Objects.equals(maxBatch, other.maxBatch)
                 && cuda.equals(other.cuda);
     }
 
@@ -148,7 +163,7 @@ public final class SeparationOptions {
         return "SeparationOptions{shifts=" + shifts + ", seed=" + seed + ", overlap=" + overlap
                 + ", transitionPower=" + transitionPower + ", segmentSeconds=" + segmentSeconds
                 + ", stems=" + stems + ", device=" + device + ", intraOpThreads=" + intraOpThreads
-                + ", maxBatch=" + maxBatch + ", cuda=" + cuda + "}";
+                + ", maxBatch=" + (maxBatch != null ? maxBatch : "auto") + ", cuda=" + cuda + "}";
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -161,7 +176,7 @@ public final class SeparationOptions {
         private StemSelection stems = StemSelection.all();
         private Device device = Device.cpu();
         private int intraOpThreads;
-        private int maxBatch = DEFAULT_MAX_BATCH;
+        private Integer maxBatch;
         private CudaOptions cuda = CudaOptions.defaults();
 
         private Builder() {
@@ -208,6 +223,7 @@ public final class SeparationOptions {
             return this;
         }
 
+        /** Most chunks per run of a dynamic-batch model (default: 4 on a GPU, 1 on a CPU). */
         public Builder maxBatch(int maxBatch) {
             this.maxBatch = maxBatch;
             return this;
@@ -240,7 +256,7 @@ public final class SeparationOptions {
             if (intraOpThreads < 0) {
                 throw bad("intraOpThreads", intraOpThreads, "must be >= 0 (0 = ONNX Runtime's default)");
             }
-            if (maxBatch < 1) {
+            if (maxBatch != null && maxBatch < 1) {
                 throw bad("maxBatch", maxBatch, "must be >= 1");
             }
             if (cuda == null) {

@@ -1,6 +1,7 @@
 package dev.demucs.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,14 @@ class SeparationOptionsTest {
         rejects("segmentSeconds", "Infinity", b -> b.segmentSeconds(Double.POSITIVE_INFINITY));
         rejects("intraOpThreads", "-2", b -> b.intraOpThreads(-2));
         rejects("maxBatch", "0", b -> b.maxBatch(0));
+        SeparationOptions auto = SeparationOptions.defaults();
+        assertEquals(SeparationOptions.DEFAULT_MAX_BATCH, auto.maxBatch());
+        assertEquals(1, auto.maxBatchOn(Device.Kind.CPU));
+        assertEquals(SeparationOptions.DEFAULT_MAX_BATCH, auto.maxBatchOn(Device.Kind.CUDA));
+        SeparationOptions three = SeparationOptions.builder().maxBatch(3).build();
+        assertEquals(3, three.maxBatchOn(Device.Kind.CPU));
+        assertEquals(3, three.maxBatchOn(Device.Kind.CUDA));
+        assertFalse(auto.equals(SeparationOptions.builder().maxBatch(SeparationOptions.DEFAULT_MAX_BATCH).build()));
         rejects("stems", "null", b -> b.stems(null));
         rejects("device", "null", b -> b.device(null));
     }

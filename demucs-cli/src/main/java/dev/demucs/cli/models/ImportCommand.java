@@ -50,7 +50,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite existing output files.")
     boolean force;
 
-    @Option(names = "--dynamic-batch", description = "Give the ONNX a dynamic batch dimension, so --batch N runs N chunks per model call (for GPUs).")
+    @Option(names = "--dynamic-batch", description = "Give the ONNX a dynamic batch dimension, so --batch N runs N chunks per model call (for GPUs);"
+            + " on a CPU it also runs in about half the peak memory (as models fetched by name are converted).")
     boolean dynamicBatch;
 
     @Override

@@ -67,7 +67,7 @@ final class DemucsSeparator implements Separator {
                 Arrays.fill(w, 1f);
             }
             // added to the list before any check, so that a failed open releases it
-            ModelRunner runner = new ModelRunner(list.size(), entry, w, options.maxBatch());
+            ModelRunner runner = new ModelRunner(list.size(), entry, w, options.maxBatchOn(entry.device().kind()));
             list.add(runner);
             if (w.length != spec.sources().size()) {
                 throw new InvalidModelException("bag member " + member.onnx() + " has " + w.length + " weights for "

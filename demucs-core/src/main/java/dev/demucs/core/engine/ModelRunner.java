@@ -18,7 +18,7 @@ final class ModelRunner {
     final PooledSession entry;
     final ModelSpec spec;
     final float[] weights;
-    /** Chunks per run: 1 for a fixed batch, options.maxBatch for a dynamic one. */
+    /** Chunks per run: 1 for a fixed batch, options.maxBatchOn(the session's device) for a dynamic one. */
     final int batchCapacity;
     final Slot.Shape shape;
 

@@ -138,7 +138,7 @@ final class OrtSessionPool implements SessionPool {
         }
         OrtSession.SessionOptions options;
         try {
-            options = SessionSettings.options(device, key.threads(), key.cuda());
+            options = SessionSettings.options(device, key.threads(), key.cuda(), OnnxHeader.dynamicBatch(key.file()));
         } catch (InferenceException e) {
             if (device.kind() == Device.Kind.CUDA) {
                 cudaFailures.put(device.deviceId(), e.getMessage());

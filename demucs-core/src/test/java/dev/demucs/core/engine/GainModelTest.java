@@ -89,6 +89,32 @@ class GainModelTest {
      * A dynamic batch dimension puts several chunks into one run: same numbers as the fixed-batch
      * model, and more chunks in flight than the two that pipelining alone allows.
      */
+    /** Without maxBatch set, a CPU runs a dynamic-batch model one chunk per call (pipelining alone: two in flight). */
+    @Test
+    void onACpuADynamicBatchModelRunsOneChunkPerCallByDefault() {
+        float[] gains = {1f, 0.5f, 0f, 0.25f};
+        Path dynamic = TestModels.twoInputGainDynamicBatch(dir.resolve("dyn1.onnx"), gains, gains, L, java.util.Map.of());
+        float[][] mix = Signals.mix(2, 1_000_000, 6);
+        int[] inFlight = new int[2];
+        ProgressListener counter = new ProgressListener() {
+            @Override
+            public void onChunkStart(ChunkProgress chunk) {
+                inFlight[0]++;
+                inFlight[1] = Math.max(inFlight[1], inFlight[0]);
+            }
+
+            @Override
+            public void onChunkEnd(ChunkProgress chunk) {
+                inFlight[0]--;
+            }
+        };
+        try (Separator s = Separator.open(dynamic, SeparationOptions.defaults())) {
+            assertEquals(Integer.MAX_VALUE, s.model().maxBatch());
+            s.separate(AudioBuffer.of(RATE, mix), counter, dev.demucs.core.Cancellation.NONE);
+        }
+        assertTrue(inFlight[1] >= 1 && inFlight[1] <= 2, inFlight[1] + " chunks in flight");
+    }
+
     @Test
     void dynamicBatchRunsSeveralChunksPerRun() {
         float[] time = {1f, 0.5f, 0f, 0.25f};
