@@ -3,7 +3,7 @@
 # planner (memory reuse, on by default and not switchable from its C or Java API) gives a late
 # tensor the buffer of an early one of the same shape, so the early buffer stays allocated
 # through everything in between. This shows it on a two-model probe, then measures it on the
-# full-size htdemucs (benchmarks/generated/htdemucs_random.onnx, which run-report.sh builds).
+# full-size htdemucs with a fixed batch, and the peak of the same weights with a dynamic batch (the default).
 #
 #   benchmarks/ort-memory-trace.sh     (after mvn -q -pl benchmarks -am package -DskipTests)
 #
@@ -32,11 +32,13 @@ for variant in same other; do
   traced "$GEN/reuse_$variant.onnx" 2 "$GEN/reuse_$variant.trace"
   "$PY" "$TOOL" lifetimes "$GEN/reuse_$variant.trace" 63 65
 done
-HT=benchmarks/generated/htdemucs_random.onnx
-if [ -s "$HT" ]; then
-  echo "## full-size htdemucs, one 7.8 s chunk (1 warm-up + 1 run)"
-  traced "$HT" 1 "$GEN/htdemucs.trace"
-  "$PY" "$TOOL" analyze "$GEN/htdemucs.trace"
-else
-  echo "## full-size htdemucs skipped: $HT absent (benchmarks/run-report.sh builds it)"
-fi
+FIXED="$GEN/htdemucs_fixed_batch.onnx"
+[ -s "$FIXED" ] || java -Xmx1g -cp "$JAR" dev.demucs.benchmarks.FullSizeHtdemucs "$FIXED" 1 --fixed-batch >/dev/null
+echo "## full-size htdemucs, fixed batch (the arena off), one 7.8 s chunk (1 warm-up + 1 run)"
+traced "$FIXED" 1 "$GEN/htdemucs.trace"
+"$PY" "$TOOL" analyze "$GEN/htdemucs.trace"
+DYNAMIC="$GEN/htdemucs_dynamic_batch.onnx"
+[ -s "$DYNAMIC" ] || java -Xmx1g -cp "$JAR" dev.demucs.benchmarks.FullSizeHtdemucs "$DYNAMIC" 1 >/dev/null
+echo "## the same weights with a dynamic batch (as models fetched by name; the CPU arena on): peak RSS"
+java -Xmx1g -cp "$JAR" dev.demucs.benchmarks.report.PerformanceReport ort-chunk --model "$DYNAMIC" --threads 2 \
+  --runs 1 --warmup 1 | grep -E '^(ort_chunk_seconds_median|peak_rss_mb)='

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -18,7 +20,7 @@ import java.util.Locale;
  * the output, deleted afterwards.
  *
  * <pre>
- * java -cp benchmarks.jar dev.demucs.benchmarks.FullSizeHtdemucs OUT.onnx [SEED=1]
+ * java -cp benchmarks.jar dev.demucs.benchmarks.FullSizeHtdemucs OUT.onnx [SEED=1] [--fixed-batch]
  * </pre>
  */
 public final class FullSizeHtdemucs {
@@ -46,14 +48,16 @@ public final class FullSizeHtdemucs {
         }
     }
 
-    /** {@code FullSizeHtdemucs OUT.onnx [seed]}. */
+    /** {@code FullSizeHtdemucs OUT.onnx [SEED=1] [--fixed-batch]}. */
     public static void main(String[] args) {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: FullSizeHtdemucs OUT.onnx [SEED=1]");
+        List<String> rest = new ArrayList<>(List.of(args));
+        boolean fixedBatch = rest.remove("--fixed-batch");
+        if (rest.isEmpty() || rest.size() > 2) {
+            System.err.println("usage: FullSizeHtdemucs OUT.onnx [SEED=1] [--fixed-batch]");
             System.exit(2);
         }
         long start = System.nanoTime();
-        ImportReport r = write(Path.of(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 1L, true);
+        ImportReport r = write(Path.of(rest.get(0)), rest.size() > 1 ? Long.parseLong(rest.get(1)) : 1L, !fixedBatch);
         System.out.printf(Locale.ROOT, "wrote %s: %d parameters, %.1f s (conversion %.1f s)%n",
                 r.onnx(), r.parameterCount(), (System.nanoTime() - start) / 1e9, r.seconds());
     }

@@ -44,9 +44,10 @@ class ImportedCheckpointTest {
             assertEquals("htdemucs", m.name());
             assertEquals(List.of("start " + name, "end " + name, "convert " + name, "converted " + name), rec.events);
             Path onnx = m.bag().members().get(0).onnx();
-            assertEquals(r.cache().convertedPath(sha, dev.demucs.importer.CheckpointImporter.VERSION), onnx);
+            assertEquals(r.cache().convertedPath(sha, ImporterConverter.INSTANCE.version()), onnx);
             OnnxSummary s = OnnxSummary.read(onnx);
             assertEquals(Optional.of(ModelForm.TWO_INPUT), s.form());
+            assertEquals("batch", s.inputs().get(0).dims().get(0), "converted with a dynamic batch dimension");
             assertEquals(4, s.stemCount());
             assertTrue(r.isReady("htdemucs"));
             System.out.printf("fetch + convert of the tiny fixture: %.2f s, %d parameters%n", seconds, s.parameterCount());
