@@ -95,24 +95,12 @@ class GainModelTest {
         float[] gains = {1f, 0.5f, 0f, 0.25f};
         Path dynamic = TestModels.twoInputGainDynamicBatch(dir.resolve("dyn1.onnx"), gains, gains, L, java.util.Map.of());
         float[][] mix = Signals.mix(2, 1_000_000, 6);
-        int[] inFlight = new int[2];
-        ProgressListener counter = new ProgressListener() {
-            @Override
-            public void onChunkStart(ChunkProgress chunk) {
-                inFlight[0]++;
-                inFlight[1] = Math.max(inFlight[1], inFlight[0]);
-            }
-
-            @Override
-            public void onChunkEnd(ChunkProgress chunk) {
-                inFlight[0]--;
-            }
-        };
+        InFlight counter = new InFlight();
         try (Separator s = Separator.open(dynamic, SeparationOptions.defaults())) {
             assertEquals(Integer.MAX_VALUE, s.model().maxBatch());
             s.separate(AudioBuffer.of(RATE, mix), counter, dev.demucs.core.Cancellation.NONE);
         }
-        assertTrue(inFlight[1] >= 1 && inFlight[1] <= 2, inFlight[1] + " chunks in flight");
+        assertTrue(counter.most >= 1 && counter.most <= 2, counter.most + " chunks in flight");
     }
 
     @Test
@@ -123,19 +111,7 @@ class GainModelTest {
         Path dynamic = TestModels.twoInputGainDynamicBatch(dir.resolve("dyn.onnx"), time, freq, L, java.util.Map.of());
         float[][] mix = Signals.mix(2, 2_000_000, 5);
         SeparationOptions options = SeparationOptions.builder().shifts(1).maxBatch(3).build();
-        int[] inFlight = new int[2];
-        ProgressListener counter = new ProgressListener() {
-            @Override
-            public void onChunkStart(ChunkProgress chunk) {
-                inFlight[0]++;
-                inFlight[1] = Math.max(inFlight[1], inFlight[0]);
-            }
-
-            @Override
-            public void onChunkEnd(ChunkProgress chunk) {
-                inFlight[0]--;
-            }
-        };
+        InFlight counter = new InFlight();
         Stems a;
         Stems b;
         try (Separator s = Separator.open(fixed, options)) {
@@ -145,7 +121,7 @@ class GainModelTest {
             assertEquals(Integer.MAX_VALUE, s.model().maxBatch());
             b = s.separate(AudioBuffer.of(RATE, mix), counter, dev.demucs.core.Cancellation.NONE);
         }
-        assertTrue(inFlight[1] >= 3, "at most " + inFlight[1] + " chunks in flight");
+        assertTrue(counter.most >= 3, "at most " + counter.most + " chunks in flight");
         double rms = Signals.rms(mix);
         for (int k = 0; k < 4; k++) {
             double max = 0;
@@ -155,6 +131,22 @@ class GainModelTest {
                 }
             }
             assertTrue(max <= 1e-6 * rms, "batched differs by " + max);
+        }
+    }
+
+    /** Counts the chunks started and not yet ended, and the most at once. */
+    private static final class InFlight implements ProgressListener {
+        int now;
+        int most;
+
+        @Override
+        public void onChunkStart(ChunkProgress chunk) {
+            most = Math.max(most, ++now);
+        }
+
+        @Override
+        public void onChunkEnd(ChunkProgress chunk) {
+            now--;
         }
     }
 }
