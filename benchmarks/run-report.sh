@@ -161,6 +161,18 @@ done
 # The template layout, what users run: demucs-separate (gain model) writes segments/*.m4a (AAC
 # 256k), demucs_results/segment_NNN_{vocals,instrum}.wav and the mono instrumental.mp3, cut every
 # 300 s; ffmpeg does the same decode and the same encodes with its segment muxer.
+# whole_process OUT CMD...: runs CMD (stdout discarded), writes its wall, user and system seconds
+# and peak RSS as key=value lines to OUT, and logs them
+whole_process() {
+  local out=$1; shift
+  local t0 t1
+  t0=$(now)
+  /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_peak_rss_kb=%M" -o "$out.time" "$@" > /dev/null
+  t1=$(now)
+  { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "template_wall_seconds=%.4f\n", b - a }'; cat "$out.time"; } > "$out"
+  rm -f "$out.time"
+  tee -a "$LOG" < "$out" >&2
+}
 if [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ] && [ ! -f demucs-cli/target/demucs-separate.jar ]; then
   say "## template-layout rows skipped: demucs-cli/target/demucs-separate.jar absent (mvn -B -q install -DskipTests)"
 elif [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ]; then
@@ -169,27 +181,17 @@ elif [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ]; then
     in=$(make_input "$m")
     say "## template layout, ${m}-minute input: demucs-separate --model gain.onnx (whole process)"
     rm -rf "$GEN/out/template_$m"
-    t0=$(now)
-    /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_peak_rss_kb=%M" -o "$GEN/template_time_$m.txt" \
+    whole_process "$GEN/template_$m.txt" \
       java $JAVA_OPTS -jar demucs-cli/target/demucs-separate.jar --input "$in" --output "$GEN/out/template_$m" \
-      --model "$GEN/gain.onnx" --threads "$THREADS" -q > /dev/null
-    t1=$(now)
-    { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "template_wall_seconds=%.4f\n", b - a }'; cat "$GEN/template_time_$m.txt"; } \
-      > "$GEN/template_$m.txt"
-    tee -a "$LOG" < "$GEN/template_$m.txt" >&2
+      --model "$GEN/gain.onnx" --threads "$THREADS" -q
     say "## ffmpeg CLI, ${m}-minute input: the same segments (AAC 256k), segment WAV pairs and mono MP3 (LAME quality 2)"
     o="$GEN/out/ffmpeg_template_$m"; rm -rf "$o"; mkdir -p "$o/segments" "$o/demucs_results"
-    t0=$(now)
-    /usr/bin/time -f "proc_user_seconds=%U\nproc_sys_seconds=%S\nproc_peak_rss_kb=%M" -o "$GEN/ffmpeg_template_time_$m.txt" \
+    whole_process "$GEN/ffmpeg_template_$m.txt" \
       ffmpeg -nostdin -v error -y -i "$in" \
         -map 0:a -ar 44100 -ac 2 -c:a aac -b:a 256k -f segment -segment_time 300 "$o/segments/segment_%03d.m4a" \
         -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le -f segment -segment_time 300 "$o/demucs_results/segment_%03d_vocals.wav" \
         -map 0:a -ar 44100 -ac 2 -c:a pcm_s16le -f segment -segment_time 300 "$o/demucs_results/segment_%03d_instrum.wav" \
         -map 0:a -ar 44100 -ac 1 -c:a libmp3lame -b:a 320k -compression_level 2 "$o/instrumental.mp3"
-    t1=$(now)
-    { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "template_wall_seconds=%.4f\n", b - a }'; cat "$GEN/ffmpeg_template_time_$m.txt"; } \
-      > "$GEN/ffmpeg_template_$m.txt"
-    tee -a "$LOG" < "$GEN/ffmpeg_template_$m.txt" >&2
   done
 fi
 # Where the gain pipeline's Java threads spend their time: one more run of the first input under
