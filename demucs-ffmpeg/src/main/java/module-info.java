@@ -3,6 +3,7 @@ module dev.demucs.ffmpeg {
     requires transitive dev.demucs.core;
     requires org.bytedeco.javacpp;
     requires org.bytedeco.ffmpeg;
+    requires com.sun.jna;
 
     exports dev.demucs.ffmpeg;
 }

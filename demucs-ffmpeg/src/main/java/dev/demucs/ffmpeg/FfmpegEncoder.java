@@ -10,10 +10,13 @@ import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.ShortPointer;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_CAP_SMALL_LAST_FRAME;
@@ -25,8 +28,12 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MP3;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PCM_F32LE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PCM_S16LE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PCM_S24LE;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_SKIP_SAMPLES;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_new_side_data;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
@@ -79,6 +86,8 @@ final class FfmpegEncoder implements AutoCloseable {
     private AVStream stream;
     private AVFrame frame;
     private AVPacket packet;
+    /** MP3 only: the system's LAME when it encodes instead of the bundled one ({@link SystemLame}). */
+    private SystemLame lame;
     private int frameSize;
     private int fill;
     private long pts;
@@ -189,7 +198,18 @@ final class FfmpegEncoder implements AutoCloseable {
         if ((output.oformat().flags() & AVFMT_GLOBALHEADER) != 0) {
             codec.flags(codec.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
         }
-        ret = avcodec_open2(codec, encoder, (AVDictionary) null);
+        if (audioFormat == AudioFormat.MP3) {
+            lame = SystemLame.openOrNull(sampleRate, channels, bitrateKbps, mp3Quality);
+        }
+        if (lame != null) {
+            // The context stays unopened: it only carries the stream parameters FFmpeg's
+            // libmp3lame wrapper would report; the frames come from the system's LAME.
+            codec.frame_size(lame.frameSize());
+            codec.initial_padding(lame.initialPadding());
+            ret = 0;
+        } else {
+            ret = avcodec_open2(codec, encoder, (AVDictionary) null);
+        }
         if (ret < 0) {
             throw fail("cannot open the " + encoder.name().getString() + " encoder (" + sampleRate + " Hz, "
                     + channels + " ch" + (codec.bit_rate() > 0 ? ", " + bitrateKbps + " kbit/s" : "") + "): "
@@ -218,6 +238,10 @@ final class FfmpegEncoder implements AutoCloseable {
             throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot write the header: " + Native.describe(ret));
         }
         headerWritten = true;
+        packet = av_packet_alloc();
+        if (lame != null) {
+            return; // samples go to LAME as they come, not through an AVFrame
+        }
 
         int capabilities = encoder.capabilities();
         if (codec.frame_size() <= 0 || (capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) != 0) {
@@ -236,7 +260,6 @@ final class FfmpegEncoder implements AutoCloseable {
         if (ret < 0) {
             throw fail("cannot allocate an audio frame: " + Native.describe(ret));
         }
-        packet = av_packet_alloc();
         switch (sampleFormat == AV_SAMPLE_FMT_S16 ? 0 : sampleFormat == AV_SAMPLE_FMT_S32 ? 1 : 2) {
             case 0:
                 s16 = new short[frameSize * channels];
@@ -250,8 +273,22 @@ final class FfmpegEncoder implements AutoCloseable {
         }
     }
 
+    /** Whether the system's libmp3lame encodes this MP3 (false for the bundled one and other formats). */
+    boolean usesSystemLame() {
+        return lame != null;
+    }
+
     /** Encodes {@code frames} frames of {@code planar[c][offset ..]} (already clip-processed). */
     void write(float[][] planar, int offset, int frames) {
+        if (lame != null) {
+            try {
+                lame.encode(planar, offset, frames);
+            } catch (MediaIOException e) {
+                throw fail("encoding failed: " + e.getMessage());
+            }
+            writeLameFrames();
+            return;
+        }
         int done = 0;
         while (done < frames) {
             if (fill == 0) {
@@ -336,13 +373,43 @@ final class FfmpegEncoder implements AutoCloseable {
             if (r < 0) {
                 throw new MediaIOException(Reason.WRITE_FAILED, name + ": encoding failed: " + Native.describe(r));
             }
-            av_packet_rescale_ts(packet, codec.time_base(), stream.time_base());
-            packet.stream_index(stream.index());
-            r = av_interleaved_write_frame(output, packet);
-            av_packet_unref(packet);
+            writePacket();
+        }
+    }
+
+    /** Muxes the pending frames of the system's LAME as FFmpeg's libmp3lame wrapper packs them. */
+    private void writeLameFrames() {
+        for (SystemLame.Frame f; (f = lame.nextFrame()) != null; ) {
+            int r = av_new_packet(packet, f.bytes().length);
             if (r < 0) {
-                throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot write: " + Native.describe(r));
+                throw fail("cannot allocate a packet: " + Native.describe(r));
             }
+            packet.data().capacity(f.bytes().length).put(f.bytes());
+            packet.pts(f.pts());
+            packet.dts(f.pts());
+            packet.duration(f.duration());
+            packet.flags(AV_PKT_FLAG_KEY);
+            if (f.hasSkipSamples()) {
+                BytePointer side = av_packet_new_side_data(packet, AV_PKT_DATA_SKIP_SAMPLES, 10);
+                if (side == null || side.isNull()) {
+                    av_packet_unref(packet);
+                    throw fail("cannot allocate packet side data");
+                }
+                side.capacity(10).put(ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(f.skipStart()).putInt(f.discard()).array());
+            }
+            writePacket();
+        }
+    }
+
+    /** Writes {@link #packet} (timestamps in the codec's time base) and releases its data. */
+    private void writePacket() {
+        av_packet_rescale_ts(packet, codec.time_base(), stream.time_base());
+        packet.stream_index(stream.index());
+        int r = av_interleaved_write_frame(output, packet);
+        av_packet_unref(packet);
+        if (r < 0) {
+            throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot write: " + Native.describe(r));
         }
     }
 
@@ -351,6 +418,30 @@ final class FfmpegEncoder implements AutoCloseable {
         if (finished) {
             return;
         }
+        if (lame != null) {
+            try {
+                lame.flush();
+            } catch (MediaIOException e) {
+                throw fail("encoding failed: " + e.getMessage());
+            }
+            writeLameFrames();
+        } else {
+            flushCodec();
+        }
+        int r = av_write_trailer(output);
+        if (r < 0) {
+            throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot finish the file: " + Native.describe(r));
+        }
+        r = avio_closep(output.pb());
+        output.pb(null);
+        if (r < 0) {
+            throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot close the file: " + Native.describe(r));
+        }
+        finished = true;
+    }
+
+    /** Encodes the buffered samples and drains the codec. */
+    private void flushCodec() {
         if (fill > 0) {
             if (!smallLastFrame) {
                 // pad the last frame with silence
@@ -366,16 +457,6 @@ final class FfmpegEncoder implements AutoCloseable {
             throw new MediaIOException(Reason.WRITE_FAILED, name + ": encoding failed: " + Native.describe(r));
         }
         drain();
-        r = av_write_trailer(output);
-        if (r < 0) {
-            throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot finish the file: " + Native.describe(r));
-        }
-        r = avio_closep(output.pb());
-        output.pb(null);
-        if (r < 0) {
-            throw new MediaIOException(Reason.WRITE_FAILED, name + ": cannot close the file: " + Native.describe(r));
-        }
-        finished = true;
     }
 
     @Override
@@ -385,6 +466,10 @@ final class FfmpegEncoder implements AutoCloseable {
         }
         closed = true;
         Native.OPEN_HANDLES.decrementAndGet();
+        if (lame != null) {
+            lame.close();
+            lame = null;
+        }
         if (packet != null) {
             av_packet_free(packet);
             packet = null;
