@@ -115,9 +115,14 @@ public final class DemucsStft {
         if (padded.length < length3) {
             padded = new float[length3];
         }
-        for (int i = 0; i < length3; i++) {
-            int j = reflect(i - CENTER_PAD, length2); // index in stage-2 signal
-            padded[i] = stage1[reflect(j - padLeft, length1)];
+        // Only the two edges are reflections; in between, padded[i] = stage1[i − CENTER_PAD − padLeft].
+        int interiorStart = CENTER_PAD + padLeft;
+        System.arraycopy(stage1, 0, padded, interiorStart, length1);
+        for (int i = 0; i < interiorStart; i++) {
+            padded[i] = stage1[reflect(reflect(i - CENTER_PAD, length2) - padLeft, length1)];
+        }
+        for (int i = interiorStart + length1; i < length3; i++) {
+            padded[i] = stage1[reflect(reflect(i - CENTER_PAD, length2) - padLeft, length1)];
         }
         float scale = (float) (1.0 / Math.sqrt(N_FFT));
         for (int f = 0; f < le; f++) {
@@ -169,9 +174,14 @@ public final class DemucsStft {
                 ola[start + i] += frame[i] * scale * window[i];
             }
         }
-        for (int i = 0; i < length; i++) {
-            int p = first + i;
-            out[outOffset + i] = ola[p] * inverseEnvelope[p % HOP];
+        // in runs of one envelope period, without a remainder per sample
+        for (int i = 0; i < length; ) {
+            int phase = (first + i) % HOP;
+            int run = Math.min(HOP - phase, length - i);
+            for (int r = 0; r < run; r++) {
+                out[outOffset + i + r] = ola[first + i + r] * inverseEnvelope[phase + r];
+            }
+            i += run;
         }
     }
 
