@@ -48,12 +48,15 @@ import java.util.function.LongConsumer;
  * <ol>
  *   <li>probe the input and check the cut points against its duration (past the end: a
  *       {@link JobInputException} before any work);</li>
- *   <li>{@code cutting}: one continuous decode at the model's rate, written to
- *       {@code segments/segment_NNN.m4a} with sample-exact boundaries;</li>
+ *   <li>{@code cutting}: one continuous decode at the model's rate that finds the input's exact
+ *       length and the sample-exact segment boundaries (and checks them);</li>
  *   <li>{@code inference}: one streaming separation of the whole track (no seams at the cut
  *       points); a stem sink on its own thread splits the stems at the same boundaries into
  *       {@code demucs_results/segment_NNN_<stem>.wav} and streams the mono mean of the
- *       complement into {@code instrumental.mp3};</li>
+ *       complement into {@code instrumental.mp3}; beside it, another thread decodes the input
+ *       once more and encodes {@code segments/segment_NNN.m4a} at those boundaries (the AAC
+ *       encodes cost about as much CPU as a gain model's whole separation, so they run while
+ *       the model does, not before it);</li>
  *   <li>{@code conversion}: the files are finalised and moved into place.</li>
  * </ol>
  * Memory does not grow with the input's length. Everything is written under a hidden staging
@@ -132,22 +135,33 @@ public final class SeparationJob {
                 progress.totalSegments((int) Math.min(Integer.MAX_VALUE, spec.segmentCount(info.durationSeconds())));
             }
 
-            // 1. cutting: one continuous decode → segments/segment_NNN.m4a
-            Cut cut = local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), cancellation,
+            // 1. cutting: one continuous decode → the exact length and the segment boundaries
+            Cut cut = local.naming(() -> cut(spec, input, sampleRate, null, cancellation,
                     cuttingProgress(progress, info.durationSeconds(), sampleRate)));
             // an input whose probe told no duration is checked now that its length is known
             checkAgainstDuration(spec, (double) cut.totalFrames / sampleRate, extraStems.size());
             progress.totalSegments(cut.segmentStarts.length);
             cancellation.throwIfCancelled();
 
-            // 2. inference: one streaming separation, stems split at the same boundaries
+            // 2. inference: one streaming separation, stems split at the same boundaries, and
+            //    beside it segments/segment_NNN.m4a from a decode of their own
             progress.phase(TaskState.NO_WORK, TaskState.RUNNING, TaskState.NO_WORK);
             EncoderOptions mp3Options = new EncoderOptions(spec.mp3BitrateKbps(), spec.clipMode());
             SegmentStemSink stems = new SegmentStemSink(staging.resolve(RESULTS), staging.resolve(INSTRUMENTAL),
                     cut.segmentStarts, cut.totalFrames, spec.twoStem(), extraStems, spec.stemFormat(), spec.otherMethod(),
                     input, spec.stemEncoderOptions(), mp3Options, progress::completedSegments);
-            try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
-                separator.separate(input, sink, new ChunkReporter(progress, listener), cancellation);
+            Cancellation stop = new Cancellation(); // the job's cancellation, or a failure of either side
+            try (AutoCloseable linked = cancellation.onCancel(stop::cancel);
+                 SegmentEncoder segmentEncoder = new SegmentEncoder(
+                         () -> local.naming(() -> cut(spec, input, sampleRate, staging.resolve(SEGMENTS), stop, f -> { })),
+                         cut, stop)) {
+                try (AsyncStemSink sink = new AsyncStemSink(stems, QUEUE_BLOCKS)) {
+                    separator.separate(input, sink, new ChunkReporter(progress, listener), stop);
+                } catch (RuntimeException e) {
+                    segmentEncoder.rethrowFailure(); // the encodes failed first and stopped the separation
+                    throw e;
+                }
+                segmentEncoder.await();
             }
 
             // 3. conversion: move everything into place, the instrumental last
@@ -375,6 +389,77 @@ public final class SeparationJob {
                 + redact(spec.input()) + "' (" + String.format(Locale.ROOT, "%.3f", durationSeconds) + " s long)");
     }
 
+    /**
+     * The segments' AAC encodes, on a thread of their own: {@link #await()} returns when they are
+     * whole or throws why not; {@link #close()} stops them and waits for the thread, so nothing
+     * writes into the staging folder after the job has let go of it. A failure cancels
+     * {@code stop}, which stops the separation beside it.
+     */
+    private static final class SegmentEncoder implements AutoCloseable {
+        private final Thread thread;
+        private final Cancellation stop;
+        private volatile Throwable failure;
+
+        SegmentEncoder(java.util.function.Supplier<Cut> encode, Cut expected, Cancellation stop) {
+            this.stop = stop;
+            this.thread = new Thread(() -> {
+                try {
+                    Cut written = encode.get();
+                    if (written.totalFrames() != expected.totalFrames()
+                            || !java.util.Arrays.equals(written.segmentStarts(), expected.segmentStarts())) {
+                        throw new AudioIOException("the input decoded to " + written.totalFrames()
+                                + " frames the second time, " + expected.totalFrames() + " the first (did it change?)");
+                    }
+                } catch (Throwable t) {
+                    if (!stop.isCancelled()) {
+                        failure = t;
+                        stop.cancel();
+                    }
+                }
+            }, "demucs-segment-encoder");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Waits for the encodes to finish and throws their failure, if any. */
+        void await() {
+            joinUninterruptibly();
+            rethrowFailure();
+            stop.throwIfCancelled(); // the job was cancelled while they ran
+        }
+
+        /** Throws the encodes' failure when they failed (they then cancelled the separation). */
+        void rethrowFailure() {
+            Throwable t = failure;
+            if (t != null) {
+                joinUninterruptibly();
+                throw sneaky(t);
+            }
+        }
+
+        private void joinUninterruptibly() {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (thread.isAlive()) {
+                stop.cancel();
+                joinUninterruptibly();
+            }
+        }
+    }
+
     /** The result of the cutting pass. */
     private record Cut(long[] segmentStarts, long totalFrames) {
     }
@@ -389,6 +474,10 @@ public final class SeparationJob {
         return frames -> progress.cutting(frames / total);
     }
 
+    /**
+     * One decode of the input: the segment starts and the length, checked against the cut points;
+     * with {@code segmentsDir}, also the segments encoded there (null: only the decode).
+     */
     private static Cut cut(JobSpec spec, FfmpegInput input, int sampleRate, Path segmentsDir,
                            Cancellation cancellation, LongConsumer decoded) {
         long[] explicit = spec.cutPointsSeconds().stream().mapToLong(s -> Math.round(s * sampleRate)).toArray();
@@ -398,6 +487,7 @@ public final class SeparationJob {
         float[][] block = new float[2][BLOCK_FRAMES];
         long position = 0;
         AudioWriter writer = null;
+        boolean segmentOpen = false;
         long segmentEnd = 0;
         try (AudioSource source = input.open()) {
             while (true) {
@@ -408,22 +498,30 @@ public final class SeparationJob {
                 }
                 int offset = 0;
                 while (offset < n) {
-                    if (writer == null) {
+                    if (!segmentOpen) {
                         int index = starts.size();
                         starts.add(position);
                         segmentEnd = explicit.length == 0 ? position + autoFrames
                                 : index < explicit.length ? explicit[index] : Long.MAX_VALUE;
-                        writer = AudioWriter.open(segmentsDir.resolve(JobLayout.segmentFile(index)),
-                                AudioFormat.M4A, sampleRate, 2, m4a);
+                        segmentOpen = true;
+                        if (segmentsDir != null) {
+                            writer = AudioWriter.open(segmentsDir.resolve(JobLayout.segmentFile(index)),
+                                    AudioFormat.M4A, sampleRate, 2, m4a);
+                        }
                     }
                     int take = (int) Math.min(n - offset, segmentEnd - position);
-                    writer.write(block, offset, take);
+                    if (writer != null) {
+                        writer.write(block, offset, take);
+                    }
                     offset += take;
                     position += take;
                     if (position == segmentEnd) {
-                        writer.complete();
-                        writer.close();
-                        writer = null;
+                        segmentOpen = false;
+                        if (writer != null) {
+                            writer.complete();
+                            writer.close();
+                            writer = null;
+                        }
                     }
                 }
                 decoded.accept(position);

@@ -283,6 +283,32 @@ class SeparationJobTest {
         assertErrorState(out, "cancel");
     }
 
+    @Test
+    void aFailedSegmentEncodeFailsTheJobAndLeavesNothing(@TempDir Path out) throws Exception {
+        // The segments are encoded beside the inference. When the inference phase starts (before
+        // the encoder thread does), a non-empty folder takes segment_000.m4a's name, so moving the
+        // finished segment into place fails.
+        AtomicBoolean blocked = new AtomicBoolean();
+        AudioIOException e = assertThrows(AudioIOException.class, () -> SeparationJob.run(
+                JobSpec.builder(inputWav.toString(), out).segmentMaxSeconds(7).build(), separator, new JobListener() {
+                    @Override
+                    public void onProgress(ProgressSnapshot p) {
+                        if (p.tasks().inference() == TaskState.RUNNING && blocked.compareAndSet(false, true)) {
+                            try {
+                                Path squatter = out.resolve(JobLayout.STAGING).resolve("segments").resolve("segment_000.m4a");
+                                Files.createDirectories(squatter);
+                                Files.writeString(squatter.resolve("x"), "x");
+                            } catch (java.io.IOException io) {
+                                throw new java.io.UncheckedIOException(io);
+                            }
+                        }
+                    }
+                }, new Cancellation()));
+        assertTrue(blocked.get());
+        assertTrue(e.getMessage().contains("segment_000.m4a"), e.getMessage());
+        assertErrorState(out, "segment_000.m4a");
+    }
+
     // ---- assertions ----
 
     static void assertLayout(Path out, JobResult result, long[] starts, List<String> stems) {
