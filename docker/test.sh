@@ -83,6 +83,11 @@ files_pid=$!
 say "docker/build.sh $flavour --local-base"
 docker/build.sh "$flavour" --local-base
 say "image size: $(( $(docker image inspect -f '{{.Size}}' "$image") / 1000000 )) MB"
+# the image's MP3s come from the distribution's optimised libmp3lame (SystemLame), not FFmpeg's
+mp3="$(docker run --rm --network none --entrypoint java "$image" -jar /opt/demucs/demucs-separate.jar --version \
+    | grep '^MP3 encoder:' || true)"
+[[ "$mp3" == *"from the system"* ]] || fail "the image does not encode MP3 with the system's libmp3lame: '$mp3'"
+say "$mp3"
 
 port="$(free_port)"
 base="http://127.0.0.1:$port"

@@ -8,6 +8,7 @@ import dev.demucs.core.ModelNotFoundException;
 import dev.demucs.core.SeparationCancelledException;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
+import dev.demucs.ffmpeg.AudioWriter;
 import dev.demucs.job.JobField;
 import dev.demucs.job.JobFields;
 import dev.demucs.job.JobLayout;
@@ -557,7 +558,8 @@ public final class DemucsCli implements Callable<Integer> {
             }
             return new String[] {"demucs-separate " + version,
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("os.name") + " "
-                    + System.getProperty("os.arch") + ")"};
+                    + System.getProperty("os.arch") + ")",
+                "MP3 encoder: " + AudioWriter.mp3Encoder()};
         }
     }
 }

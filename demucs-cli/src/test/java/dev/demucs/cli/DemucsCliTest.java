@@ -177,5 +177,6 @@ class DemucsCliTest {
         CliFixture.Run version = CliFixture.run("--version");
         assertEquals(0, version.exitCode());
         assertTrue(version.out().matches("(?s)demucs-separate \\d+\\.\\d+\\.\\d+.*"), version.out());
+        assertTrue(version.out().contains("MP3 encoder: libmp3lame"), version.out());
     }
 }

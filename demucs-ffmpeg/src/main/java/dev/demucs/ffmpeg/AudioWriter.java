@@ -81,6 +81,18 @@ public final class AudioWriter implements AutoCloseable {
     }
 
     /**
+     * Which libmp3lame encodes MP3 files in this process, for diagnostics: the system's (a
+     * distribution's optimised build of the release the bundled FFmpeg carries, about 2.5× faster,
+     * the same bytes) or the one inside the bundled FFmpeg.
+     */
+    public static String mp3Encoder() {
+        return SystemLame.available()
+                ? "libmp3lame " + SystemLame.LAME_RELEASE + " from the system"
+                : "libmp3lame inside the bundled FFmpeg (no system libmp3lame.so.0 " + SystemLame.LAME_RELEASE
+                        + ", or -D" + SystemLame.PROPERTY + "=bundled)";
+    }
+
+    /**
      * Opens a writer. The target's directory must exist; an existing target is replaced on
      * {@link #complete()}.
      *
