@@ -16,6 +16,8 @@
 #   SKIP_REALISTIC=1 / SKIP_PYTORCH=1   leave those parts out
 #   TEMPLATE=0            leave out the template-layout rows (demucs-separate with the gain model vs
 #                         ffmpeg writing the same segments, stems and MP3, for each LONG_MINUTES input)
+#   BUNDLED_LAME=0        leave out the gain run with FFmpeg's bundled libmp3lame (by default the first
+#                         LONG_MINUTES input runs once more with it: what the system's libmp3lame buys)
 #   JFR=0                 no flight-recorded gain-model run (by default the first LONG_MINUTES input
 #                         is separated once more under JDK Flight Recorder and its samples grouped)
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
@@ -66,8 +68,10 @@ make_input() {
   echo "$f"
 }
 
+LAME_PROPERTY=demucs.mp3.lame   # SystemLame's switch (demucs-ffmpeg): auto or bundled
 say "# demucs performance report  $(date -u +%FT%TZ)"
 say "# host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg); java: $(java -version 2>&1 | head -1); threads=$THREADS; JAVA_OPTS=$JAVA_OPTS"
+[ -f demucs-cli/target/demucs-separate.jar ] && say "# $(java -jar demucs-cli/target/demucs-separate.jar --version | grep "^MP3 encoder" || true)"
 
 # --- 1. realistic model: ORT per chunk vs PyTorch per chunk, then a whole 3-minute run ---------
 if [ "${SKIP_REALISTIC:-0}" != 1 ]; then
@@ -136,6 +140,16 @@ for m in $LONG_MINUTES; do
   rm -rf "$GEN/out/gain_$m"
   java_run separate --model gain --input "$in" --out "$GEN/out/gain_$m" --threads "$THREADS" \
     | tee "$GEN/gain_$m.txt" | tee -a "$LOG" >&2
+  if [ "${BUNDLED_LAME:-1}" != 0 ] && [ "$m" = "${LONG_MINUTES%% *}" ]; then
+    # What SystemLame buys: the same run with the unoptimised libmp3lame inside the bundled FFmpeg.
+    say "## the same with the libmp3lame inside the bundled FFmpeg (-D${LAME_PROPERTY}=bundled)"
+    rm -rf "$GEN/out/gain_bundled_$m"
+    java $JAVA_OPTS -D${LAME_PROPERTY}=bundled -cp "$JAR" dev.demucs.benchmarks.report.PerformanceReport \
+      separate --model gain --input "$in" --out "$GEN/out/gain_bundled_$m" --threads "$THREADS" > "$GEN/gain_bundled_$m.txt"
+    if cmp -s "$GEN/out/gain_$m/instrumental.mp3" "$GEN/out/gain_bundled_$m/instrumental.mp3"; then same=yes; else same=no; fi
+    echo "mp3_identical_to_system_lame=$same" >> "$GEN/gain_bundled_$m.txt"
+    tee -a "$LOG" < "$GEN/gain_bundled_$m.txt" >&2
+  fi
   # The same encodes: LAME quality 2 (-compression_level 2) is what our MP3 writer sets (upstream's
   # --mp3-preset 2, EncoderOptions.DEFAULT_MP3_QUALITY); the ffmpeg CLI alone would use LAME's
   # default quality (3), about half the encoding work, which the second run ("lame_default") shows.
@@ -274,6 +288,10 @@ for m in $LONG_MINUTES; do
   fd="$GEN/ffmpeg_${m}_lame_default.txt"
   echo "| ffmpeg CLI with LAME's default quality (3): wall, CPU | $(value ffmpeg_wall_seconds "$fd") s, $(value ffmpeg_cpu_seconds "$fd") s | | ours $(ratio "$gw" "$(value ffmpeg_wall_seconds "$fd")")x | |"
   echo "| the same, CPU by thread: calling thread (decode, STFT/iSTFT, overlap-add), WAV writer, MP3 writer, rest (ONNX Runtime, JIT, GC) | $(value cpu_main_thread_seconds "$GEN/gain_$m.txt") / $(value cpu_wav_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_mp3_writer_seconds "$GEN/gain_$m.txt") / $(value cpu_other_threads_seconds "$GEN/gain_$m.txt") s | | | |"
+  b="$GEN/gain_bundled_$m.txt"
+  if [ -f "$b" ]; then
+    echo "| the same with FFmpeg's bundled libmp3lame (-D${LAME_PROPERTY}=bundled): wall, CPU, MP3 writer CPU | $(value wall_seconds "$b") s, $(value cpu_seconds "$b") s, $(value cpu_mp3_writer_seconds "$b") s | ours with the system's libmp3lame: ${gw} s, ${gc} s, $(value cpu_mp3_writer_seconds "$GEN/gain_$m.txt") s | $(ratio "$gw" "$(value wall_seconds "$b")")x wall | MP3 identical: $(value mp3_identical_to_system_lame "$b") |"
+  fi
   echo "| peak RSS, ${m} min (gain model) | ${grss} MB | ffmpeg CLI ${frss} MB | | <= 1536 MB, flat |"
   echo "| gain model ${m} min: real-time factor, share outside session.run | $(value realtime_factor "$GEN/gain_$m.txt")x, $(value outside_run_share_percent "$GEN/gain_$m.txt") % | | | |"
 done
