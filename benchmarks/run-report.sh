@@ -18,6 +18,7 @@
 #                         ffmpeg writing the same segments, stems and MP3, for each LONG_MINUTES input)
 #   BUNDLED_LAME=0        leave out the gain run with FFmpeg's bundled libmp3lame (by default the first
 #                         LONG_MINUTES input runs once more with it: what the system's libmp3lame buys)
+#   STFT=0                no STFT/iSTFT timing (ours against torch.stft/istft on one channel)
 #   JFR=0                 no flight-recorded gain-model run (by default the first LONG_MINUTES input
 #                         is separated once more under JDK Flight Recorder and its samples grouped)
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
@@ -220,6 +221,17 @@ if [ "${JFR:-1}" != 0 ] && [ -n "$jfr_m" ]; then
   java -cp "$JAR" dev.demucs.benchmarks.report.JfrBreakdown "$GEN/gain_$jfr_m.jfr" 12 | tee "$GEN/jfr_gain.txt" | tee -a "$LOG" >&2
 fi
 
+# The host DSP per channel of a chunk: our STFT/iSTFT (DemucsStft on JTransforms) against PyTorch's
+# (torch.stft/istft, what upstream's _spec/_ispec call), both on one thread.
+if [ "${STFT:-1}" != 0 ]; then
+  say "## STFT and iSTFT of one 7.8 s channel, one thread: DemucsStft"
+  java_run stft --runs 20 | tee "$GEN/stft.txt" | tee -a "$LOG" >&2
+  if [ $have_torch = 1 ] && [ "${SKIP_PYTORCH:-0}" != 1 ]; then
+    say "## the same with torch.stft / torch.istft"
+    "$PY" benchmarks/python/export_hdemucs.py stft --runs 20 2>/dev/null | tee "$GEN/stft_torch.txt" | tee -a "$LOG" >&2
+  fi
+fi
+
 # --- 3. summary ---------------------------------------------------------------------------------
 {
 echo
@@ -303,6 +315,15 @@ for m in $LONG_MINUTES; do
   fc=$(awk -v u="$(value proc_user_seconds "$f")" -v s="$(value proc_sys_seconds "$f")" 'BEGIN { printf "%.1f", u + s }')
   echo "| template layout, ${m} min, gain model: demucs-separate whole process (segments m4a, WAV pairs, mono MP3) | ${tw} s, CPU ${tc} s, peak RSS $(( $(value proc_peak_rss_kb "$t") / 1024 )) MB | ffmpeg CLI, same decode and encodes: ${fw} s, CPU ${fc} s, $(( $(value proc_peak_rss_kb "$f") / 1024 )) MB | $(ratio "$tw" "$fw")x (CPU $(ratio "$tc" "$fc")x) | <= 1.5x |"
 done
+if [ -f "$GEN/stft.txt" ]; then
+  js=$(value stft_spec_ms_median "$GEN/stft.txt"); ji=$(value stft_ispec_ms_median "$GEN/stft.txt")
+  if [ -f "$GEN/stft_torch.txt" ]; then
+    ts=$(value torch_stft_ms_median "$GEN/stft_torch.txt"); ti=$(value torch_istft_ms_median "$GEN/stft_torch.txt")
+    echo "| one 7.8 s channel, one thread: STFT, iSTFT (ours: DemucsStft on JTransforms) | ${js} ms, ${ji} ms | torch.stft ${ts} ms, torch.istft ${ti} ms | $(ratio "$js" "$ts")x, $(ratio "$ji" "$ti")x | |"
+  else
+    echo "| one 7.8 s channel, one thread: STFT, iSTFT (ours: DemucsStft on JTransforms) | ${js} ms, ${ji} ms | | | |"
+  fi
+fi
 if [ -f "$GEN/jfr_gain.txt" ]; then
   echo "| JFR, gain pipeline ${jfr_m} min, Java samples by thread and method (top 6 of $(value jfr_java_samples "$GEN/jfr_gain.txt")) | $(grep '^jfr_java=' "$GEN/jfr_gain.txt" | head -6 | cut -d= -f2- | paste -sd ';' -) | | | |"
   echo "| JFR, native samples (threads inside FFmpeg / ONNX Runtime calls), top 3 | $(grep '^jfr_native=' "$GEN/jfr_gain.txt" | head -3 | cut -d= -f2- | paste -sd ';' -) | | | |"

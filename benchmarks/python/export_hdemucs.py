@@ -21,7 +21,10 @@ architecture, 4 sources, ~84 M parameters) with seeded random weights and
             0.25, triangle weights, overlap-add; prints wall and CPU seconds and the process's
             peak RSS. Where upstream's own ``demucs`` package imports (pip install demucs), it
             also runs upstream's apply_model on a full-size HTDemucs with random weights;
-            otherwise it prints upstream_demucs=skipped.
+            otherwise it prints upstream_demucs=skipped;
+  stft      times torch.stft and torch.istft (n_fft 4096, hop 1024, Hann, normalised, centred,
+            as Demucs' _spec/_ispec call them) of one 7.8 s channel on one thread: the host DSP
+            that PerformanceReport's ``stft`` times for DemucsStft.
 
 torch 1.13 cannot export ``aten::stft``, so the spectrogram is an input and the wrapper below
 re-states ``HDemucs.forward`` between ``_magnitude`` and ``_mask``. The local attention's boolean
@@ -36,6 +39,7 @@ Usage (from the repository root):
     /usr/bin/python3 benchmarks/python/export_hdemucs.py baseline [--threads 2] [--runs 3]
     /usr/bin/python3 benchmarks/python/export_hdemucs.py check
     /usr/bin/python3 benchmarks/python/export_hdemucs.py track [--seconds 20] [--threads 2]
+    /usr/bin/python3 benchmarks/python/export_hdemucs.py stft [--runs 20]
 """
 
 import argparse
@@ -344,10 +348,34 @@ def cmd_check(args):
     return 0 if ok else 1
 
 
+def cmd_stft(args):
+    torch.set_num_threads(1)
+    x = torch.randn(args.segment, generator=torch.Generator().manual_seed(args.seed))
+    window = torch.hann_window(NFFT)
+    spec_ms, ispec_ms = [], []
+    for i in range(-args.runs, args.runs):  # the first half warms up
+        t0 = time.perf_counter()
+        z = torch.stft(x, NFFT, HOP, window=window, normalized=True, center=True, pad_mode="reflect",
+                       return_complex=True)
+        t1 = time.perf_counter()
+        torch.istft(z, NFFT, HOP, window=window, normalized=True, length=args.segment)
+        t2 = time.perf_counter()
+        if i >= 0:
+            spec_ms.append((t1 - t0) * 1e3)
+            ispec_ms.append((t2 - t1) * 1e3)
+    spec_ms.sort()
+    ispec_ms.sort()
+    print("torch_version=%s" % torch.__version__)
+    print("torch_stft_frames=%d" % z.shape[-1])
+    print("torch_stft_ms_median=%.3f" % spec_ms[args.runs // 2])
+    print("torch_istft_ms_median=%.3f" % ispec_ms[args.runs // 2])
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("export", "baseline", "check", "track"):
+    for name in ("export", "baseline", "check", "track", "stft"):
         s = sub.add_parser(name)
         s.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
         s.add_argument("--segment", type=int, default=SEGMENT_SAMPLES, help="chunk length in samples")
@@ -359,12 +387,14 @@ def main(argv=None):
             s.add_argument("--warmup", type=int, default=1, help="untimed runs first")
             s.add_argument("--full-runs", type=int, default=0,
                            help="also time the model's own forward (STFT inside) this many times")
+        if name == "stft":
+            s.add_argument("--runs", type=int, default=20, help="timed runs after as many warm-up runs")
         if name == "track":
             s.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
             s.add_argument("--seconds", type=float, default=20, help="track length in seconds (default 20)")
     args = p.parse_args(argv)
     return {"export": cmd_export, "baseline": cmd_baseline, "check": cmd_check,
-            "track": cmd_track}[args.cmd](args) or 0
+            "track": cmd_track, "stft": cmd_stft}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":

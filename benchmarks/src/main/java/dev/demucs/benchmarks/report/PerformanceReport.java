@@ -3,12 +3,14 @@ package dev.demucs.benchmarks.report;
 import ai.onnxruntime.OrtException;
 import dev.demucs.benchmarks.GainModel;
 import dev.demucs.benchmarks.OrtChunkRunner;
+import dev.demucs.benchmarks.Signals;
 import dev.demucs.core.ProgressListener;
 import dev.demucs.core.SeparationOptions;
 import dev.demucs.core.Separator;
 import dev.demucs.core.StemSelection;
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.audio.StemSink;
+import dev.demucs.core.dsp.DemucsStft;
 import dev.demucs.ffmpeg.AsyncStemSink;
 import dev.demucs.ffmpeg.AudioFormat;
 import dev.demucs.ffmpeg.AudioWriter;
@@ -40,6 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *             JVM, bare runs of the separator's own cached session on one chunk, giving the
  *             share of wall time outside session.run = (wall − runs × bare run) / wall
  * gain-model  --out FILE   writes the benchmark gain model
+ * stft        [--runs 20]  DemucsStft spec and ispec of one 7.8 s channel on the calling thread
+ *             (median of the runs after as many warm-up runs), the host DSP the engine does per
+ *             channel of a chunk; compare with {@code export_hdemucs.py stft} (torch.stft/istft)
  * </pre>
  */
 public final class PerformanceReport {
@@ -56,16 +61,45 @@ public final class PerformanceReport {
         switch (args[0]) {
             case "ort-chunk" -> ortChunk(opts);
             case "separate" -> separate(opts);
+            case "stft" -> stft(opts);
             case "gain-model" -> {
                 Path out = Path.of(required(opts, "out"));
                 GainModel.write(out, GainModel.SEGMENT_SAMPLES);
                 print("gain_model", out);
             }
             default -> {
-                System.err.println("unknown mode: " + args[0] + " (ort-chunk, separate, gain-model)");
+                System.err.println("unknown mode: " + args[0] + " (ort-chunk, separate, gain-model, stft)");
                 System.exit(2);
             }
         }
+    }
+
+    private static void stft(Map<String, String> opts) {
+        int runs = Integer.parseInt(opts.getOrDefault("runs", "20"));
+        float[] signal = Signals.music(GainModel.SEGMENT_SAMPLES, 44_100, 1)[0];
+        DemucsStft stft = new DemucsStft();
+        int plane = DemucsStft.BINS * DemucsStft.frames(signal.length);
+        float[] spectrogram = new float[2 * plane];
+        float[] back = new float[signal.length];
+        double[] spec = new double[runs];
+        double[] ispec = new double[runs];
+        for (int i = -runs; i < runs; i++) { // the first half warms the JIT up
+            long t0 = System.nanoTime();
+            stft.spec(signal, 0, signal.length, spectrogram, 0, plane);
+            long t1 = System.nanoTime();
+            stft.ispec(spectrogram, 0, plane, signal.length, back, 0);
+            long t2 = System.nanoTime();
+            if (i >= 0) {
+                spec[i] = (t1 - t0) / 1e6;
+                ispec[i] = (t2 - t1) / 1e6;
+            }
+        }
+        Arrays.sort(spec);
+        Arrays.sort(ispec);
+        print("stft_samples", signal.length);
+        print("stft_frames", DemucsStft.frames(signal.length));
+        print("stft_spec_ms_median", fmt(spec[runs / 2]));
+        print("stft_ispec_ms_median", fmt(ispec[runs / 2]));
     }
 
     private static void ortChunk(Map<String, String> opts) throws OrtException {
