@@ -19,6 +19,8 @@
 #   BUNDLED_LAME=0        leave out the gain run with FFmpeg's bundled libmp3lame (by default the first
 #                         LONG_MINUTES input runs once more with it: what the system's libmp3lame buys)
 #   STFT=0                no STFT/iSTFT timing (ours against torch.stft/istft on one channel)
+#   SUMMARY_ONLY=1        measure nothing: print the table again from the last run's result files
+#                         (with the same LONG_MINUTES and TRACK_SECONDS)
 #   JFR=0                 no flight-recorded gain-model run (by default the first LONG_MINUTES input
 #                         is separated once more under JDK Flight Recorder and its samples grouped)
 # Generated models, inputs and outputs go to benchmarks/generated/ (git-ignored).
@@ -40,7 +42,8 @@ PY=/usr/bin/python3
 MODEL="$GEN/hdemucs_high.onnx"
 HTDEMUCS="$GEN/htdemucs_random.onnx"   # full-size htdemucs built by demucs-import (random weights)
 mkdir -p "$GEN/inputs" "$GEN/out"
-rm -f "$GEN"/*.txt   # result files of an earlier run must not pass for this run's baselines
+# result files of an earlier run must not pass for this run's baselines (SUMMARY_ONLY=1 reprints them)
+[ "${SUMMARY_ONLY:-0}" = 1 ] || rm -f "$GEN"/*.txt
 LOG="$GEN/report-$(date -u +%Y%m%dT%H%M%SZ).log"
 
 say() { echo "$*" | tee -a "$LOG" >&2; }
@@ -74,6 +77,8 @@ say "# demucs performance report  $(date -u +%FT%TZ)"
 say "# host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg); java: $(java -version 2>&1 | head -1); threads=$THREADS; JAVA_OPTS=$JAVA_OPTS"
 [ -f demucs-cli/target/demucs-separate.jar ] && say "# $(java -jar demucs-cli/target/demucs-separate.jar --version | grep "^MP3 encoder" || true)"
 
+jfr_m="${LONG_MINUTES%% *}"
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
 # --- 1. realistic model: ORT per chunk vs PyTorch per chunk, then a whole 3-minute run ---------
 if [ "${SKIP_REALISTIC:-0}" != 1 ]; then
   if [ ! -s "$MODEL" ]; then
@@ -211,7 +216,6 @@ elif [ "${TEMPLATE:-1}" != 0 ] && [ -n "$LONG_MINUTES" ]; then
 fi
 # Where the gain pipeline's Java threads spend their time: one more run of the first input under
 # JDK Flight Recorder, samples grouped by thread and project method (JfrBreakdown).
-jfr_m="${LONG_MINUTES%% *}"
 if [ "${JFR:-1}" != 0 ] && [ -n "$jfr_m" ]; then
   say "## gain model, ${jfr_m}-minute input, under JDK Flight Recorder (profile settings)"
   rm -rf "$GEN/out/gain_jfr" "$GEN/gain_$jfr_m.jfr"
@@ -231,6 +235,7 @@ if [ "${STFT:-1}" != 0 ]; then
     "$PY" benchmarks/python/export_hdemucs.py stft --runs 20 2>/dev/null | tee "$GEN/stft_torch.txt" | tee -a "$LOG" >&2
   fi
 fi
+fi # SUMMARY_ONLY
 
 # --- 3. summary ---------------------------------------------------------------------------------
 {
@@ -315,6 +320,19 @@ for m in $LONG_MINUTES; do
   fc=$(awk -v u="$(value proc_user_seconds "$f")" -v s="$(value proc_sys_seconds "$f")" 'BEGIN { printf "%.1f", u + s }')
   echo "| template layout, ${m} min, gain model: demucs-separate whole process (segments m4a, WAV pairs, mono MP3) | ${tw} s, CPU ${tc} s, peak RSS $(( $(value proc_peak_rss_kb "$t") / 1024 )) MB | ffmpeg CLI, same decode and encodes: ${fw} s, CPU ${fc} s, $(( $(value proc_peak_rss_kb "$f") / 1024 )) MB | $(ratio "$tw" "$fw")x (CPU $(ratio "$tc" "$fc")x) | <= 1.5x |"
 done
+# Host threads' share of the longest full-size htdemucs run, with and without the STFT/iSTFT
+# (2 spec + 8 ispec per chunk at the stft row's speed), which upstream computes inside its forward.
+long_secs="${TRACK_SECONDS##* }"
+h="$GEN/htdemucs_$long_secs.txt"
+if [ -n "$long_secs" ] && [ -f "$h" ] && [ -f "$GEN/stft.txt" ]; then
+  hc=$(value cpu_seconds "$h"); hr=$(value model_runs "$h")
+  host=$(awk -v a="$(value cpu_main_thread_seconds "$h")" -v b="$(value cpu_wav_writer_seconds "$h")" \
+    -v c="$(value cpu_mp3_writer_seconds "$h")" 'BEGIN { printf "%.1f", a + b + c }')
+  dsp=$(awk -v r="$hr" -v s="$(value stft_spec_ms_median "$GEN/stft.txt")" -v i="$(value stft_ispec_ms_median "$GEN/stft.txt")" \
+    'BEGIN { printf "%.1f", r * (2 * s + 8 * i) / 1000 }')
+  echo "| full-size htdemucs, ${long_secs} s: host threads' CPU (calling thread + WAV and MP3 writers) vs the process's | ${host} s of ${hc} s | | $(awk -v h="$host" -v c="$hc" 'BEGIN { printf "%.1f %%", 100 * h / c }') | <= 3 % |"
+  echo "| the same without the STFT/iSTFT (${hr} chunks x (2 spec + 8 ispec) at the row below's speed: ${dsp} s; upstream computes them in the model's forward) | $(awk -v h="$host" -v d="$dsp" 'BEGIN { printf "%.1f", h - d }') s | | $(awk -v h="$host" -v d="$dsp" -v c="$hc" 'BEGIN { printf "%.1f %%", 100 * (h - d) / c }') | |"
+fi
 if [ -f "$GEN/stft.txt" ]; then
   js=$(value stft_spec_ms_median "$GEN/stft.txt"); ji=$(value stft_ispec_ms_median "$GEN/stft.txt")
   if [ -f "$GEN/stft_torch.txt" ]; then
