@@ -98,6 +98,11 @@ if [ "${SKIP_REALISTIC:-0}" != 1 ] && [ -s "$MODEL" ]; then
     "$PY" benchmarks/python/export_hdemucs.py baseline --threads "$THREADS" --runs 3 2>/dev/null \
       | tee "$GEN/pytorch.txt" | tee -a "$LOG" >&2
   fi
+  # a graph left by an older build may have a fixed batch dimension: not what models fetched by name get
+  if [ -s "$HTDEMUCS" ] && [ "$(java_run batch-dim --model "$HTDEMUCS" | cut -d= -f2)" != true ]; then
+    say "## $HTDEMUCS has a fixed batch dimension: building it again"
+    rm -f "$HTDEMUCS"
+  fi
   if [ ! -s "$HTDEMUCS" ]; then
     say "## building the full-size htdemucs graph with demucs-import (released kwargs, random weights)"
     java $JAVA_OPTS -cp "$JAR" dev.demucs.benchmarks.FullSizeHtdemucs "$HTDEMUCS" 2>&1 | tee -a "$LOG" >&2

@@ -11,6 +11,7 @@ import dev.demucs.core.StemSelection;
 import dev.demucs.core.Cancellation;
 import dev.demucs.core.audio.StemSink;
 import dev.demucs.core.dsp.DemucsStft;
+import dev.demucs.core.engine.OnnxHeader;
 import dev.demucs.ffmpeg.AsyncStemSink;
 import dev.demucs.ffmpeg.AudioFormat;
 import dev.demucs.ffmpeg.AudioWriter;
@@ -42,6 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *             JVM, bare runs of the separator's own cached session on one chunk, giving the
  *             share of wall time outside session.run = (wall − runs × bare run) / wall
  * gain-model  --out FILE   writes the benchmark gain model
+ * batch-dim   --model M   prints dynamic_batch=true|false (the model's first input's first dimension)
  * stft        [--runs 20]  DemucsStft spec and ispec of one 7.8 s channel on the calling thread
  *             (median of the runs after as many warm-up runs), the host DSP the engine does per
  *             channel of a chunk; compare with {@code export_hdemucs.py stft} (torch.stft/istft)
@@ -62,13 +64,14 @@ public final class PerformanceReport {
             case "ort-chunk" -> ortChunk(opts);
             case "separate" -> separate(opts);
             case "stft" -> stft(opts);
+            case "batch-dim" -> print("dynamic_batch", OnnxHeader.dynamicBatch(Path.of(required(opts, "model"))));
             case "gain-model" -> {
                 Path out = Path.of(required(opts, "out"));
                 GainModel.write(out, GainModel.SEGMENT_SAMPLES);
                 print("gain_model", out);
             }
             default -> {
-                System.err.println("unknown mode: " + args[0] + " (ort-chunk, separate, gain-model, stft)");
+                System.err.println("unknown mode: " + args[0] + " (ort-chunk, separate, gain-model, stft, batch-dim)");
                 System.exit(2);
             }
         }
