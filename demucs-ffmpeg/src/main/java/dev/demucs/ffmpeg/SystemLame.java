@@ -87,7 +87,6 @@ final class SystemLame implements AutoCloseable {
     /** Samples of {@link #queued} the packets so far have covered. */
     private long covered;
     private long packets;
-    private boolean fedAny;
 
     private SystemLame(Pointer gfp, int channels) {
         this.gfp = gfp;
@@ -174,12 +173,11 @@ final class SystemLame implements AutoCloseable {
         byte[] out = scratch(room);
         take(out, LIBRARY.lame_encode_buffer_float(gfp, scaled[0], channels > 1 ? scaled[1] : null, n, out, room));
         queued += n;
-        fedAny = true;
     }
 
     /** Encodes what LAME still holds; its last frames then come out of {@link #nextFrame()}. */
     void flush() {
-        if (!fedAny) {
+        if (queued == initialPadding) {
             return; // as the wrapper: nothing was encoded, so nothing is flushed
         }
         byte[] out = scratch(7200);
